@@ -1,0 +1,95 @@
+//! Command-line parsing only; the work is done in the library modules.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::log::LogFormat;
+
+#[derive(Debug, Parser)]
+#[command(name = "presswatch", version, about = "News-feed crawler and change monitor: every article, every version, every silent edit.")]
+pub struct Cli {
+    /// The TOML configuration [default: $PRESSWATCH_CONFIG, else /etc/presswatch/presswatch.toml, else config/presswatch.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Log format [default: json when stdout is not a terminal, pretty when it is]
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// One full pass: poll every feed once, fetch new items, re-check due articles, then exit.
+    Once,
+    /// Every configured feed with its state.
+    Feeds {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stored articles, newest first.
+    Articles {
+        /// Only articles from this feed.
+        #[arg(long)]
+        feed: Option<String>,
+        /// Only articles first seen or changed since WHEN (a duration such as 2h, or an RFC 3339 time).
+        #[arg(long, value_name = "WHEN")]
+        since: Option<String>,
+        /// Only articles with more than one version.
+        #[arg(long)]
+        edited: bool,
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One article: its metadata and the text of its latest version.
+    Show {
+        #[arg(value_name = "ID|URL")]
+        target: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every stored version of one article, oldest first.
+    History {
+        #[arg(value_name = "ID|URL")]
+        target: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A unified diff of the text of two versions (default: the last two).
+    Diff {
+        #[arg(value_name = "ID|URL")]
+        target: String,
+        #[arg(long, value_name = "N")]
+        from: Option<u32>,
+        #[arg(long, value_name = "M")]
+        to: Option<u32>,
+        /// A plain unified diff, without the [-old-]{+new+} marks inside changed lines.
+        #[arg(long)]
+        plain: bool,
+    },
+    /// The durable event log, oldest first.
+    Events {
+        #[arg(long, value_name = "WHEN")]
+        since: Option<String>,
+        /// Keep waiting for new events.
+        #[arg(long)]
+        follow: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the article extractor on local HTML files: no network, no store.
+    Extract {
+        /// The URL the files were fetched from (resolves relative canonical links).
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+}

@@ -1,0 +1,359 @@
+//! The TOML configuration: parsing, defaults and validation.
+//!
+//! Every error names the file and the key at fault, because the user who reads it is usually looking at a
+//! systemd journal, not at our code.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// A configuration problem; the CLI turns it into exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the config was read from, for messages.
+    pub source: PathBuf,
+    pub store_path: PathBuf,
+    pub crawler: CrawlerConfig,
+    pub feeds: Vec<FeedConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CrawlerConfig {
+    pub user_agent: String,
+    pub concurrency: usize,
+    pub per_host_concurrency: usize,
+    pub timeout: Duration,
+    pub max_body: u64,
+    pub allow_private_networks: bool,
+    pub allow_hosts: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FeedConfig {
+    pub name: String,
+    pub url: url::Url,
+    pub interval: Duration,
+    /// Offsets from an article's first sighting at which it is fetched again, ascending.
+    pub recheck: Vec<Duration>,
+}
+
+// ---- the file as written -------------------------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    store: RawStore,
+    #[serde(default)]
+    crawler: RawCrawler,
+    #[serde(default)]
+    defaults: RawDefaults,
+    #[serde(default)]
+    feed: Vec<RawFeed>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    path: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCrawler {
+    user_agent: Option<String>,
+    concurrency: Option<usize>,
+    per_host_concurrency: Option<usize>,
+    timeout: Option<String>,
+    max_body: Option<String>,
+    allow_private_networks: Option<bool>,
+    allow_hosts: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDefaults {
+    interval: Option<String>,
+    recheck: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeed {
+    name: Option<String>,
+    url: String,
+    interval: Option<String>,
+    recheck: Option<Vec<String>>,
+}
+
+pub const DEFAULT_USER_AGENT: &str =
+    concat!("presswatch/", env!("CARGO_PKG_VERSION"), " (+https://github.com/presswatch/presswatch)");
+const DEFAULT_INTERVAL: Duration = Duration::from_secs(600);
+const DEFAULT_RECHECK: [u64; 5] = [15 * 60, 3600, 6 * 3600, 24 * 3600, 72 * 3600];
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError(format!("cannot read config file {}: {e}", path.display()))
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses config text; `source` is only used in messages and to resolve a relative store path.
+    pub fn parse(text: &str, source: &Path) -> Result<Config, ConfigError> {
+        let file = source.display();
+        let raw: RawConfig = toml::from_str(text)
+            .map_err(|e| ConfigError(format!("invalid config file {file}: {}", e.to_string().trim_end())))?;
+        let bad = |key: &str, msg: String| ConfigError(format!("invalid config file {file}: key `{key}`: {msg}"));
+
+        let store_path = match raw.store.path {
+            Some(p) if p.trim().is_empty() => return Err(bad("store.path", "must not be empty".into())),
+            Some(p) => expand_home(&p),
+            None => default_store_path(),
+        };
+
+        let c = raw.crawler;
+        let concurrency = c.concurrency.unwrap_or(32);
+        if concurrency == 0 {
+            return Err(bad("crawler.concurrency", "expected a number of requests of at least 1, found 0".into()));
+        }
+        let per_host_concurrency = c.per_host_concurrency.unwrap_or(2);
+        if per_host_concurrency == 0 {
+            return Err(bad("crawler.per_host_concurrency", "expected at least 1, found 0".into()));
+        }
+        let timeout = match c.timeout {
+            Some(t) => parse_duration(&t).map_err(|e| bad("crawler.timeout", e))?,
+            None => Duration::from_secs(30),
+        };
+        if timeout.is_zero() {
+            return Err(bad("crawler.timeout", "must be longer than 0s".into()));
+        }
+        let max_body = match c.max_body {
+            Some(s) => parse_size(&s).map_err(|e| bad("crawler.max_body", e))?,
+            None => 10 * 1024 * 1024,
+        };
+        if max_body == 0 {
+            return Err(bad("crawler.max_body", "must be larger than 0 bytes".into()));
+        }
+        let crawler = CrawlerConfig {
+            user_agent: c.user_agent.unwrap_or_else(|| DEFAULT_USER_AGENT.to_string()),
+            concurrency,
+            per_host_concurrency,
+            timeout,
+            max_body,
+            allow_private_networks: c.allow_private_networks.unwrap_or(false),
+            allow_hosts: c.allow_hosts.unwrap_or_default().into_iter().map(|h| h.to_ascii_lowercase()).collect(),
+        };
+
+        let default_interval = match raw.defaults.interval {
+            Some(s) => parse_interval(&s).map_err(|e| bad("defaults.interval", e))?,
+            None => DEFAULT_INTERVAL,
+        };
+        let default_recheck = match raw.defaults.recheck {
+            Some(list) => parse_recheck(&list).map_err(|e| bad("defaults.recheck", e))?,
+            None => DEFAULT_RECHECK.iter().map(|s| Duration::from_secs(*s)).collect(),
+        };
+
+        let mut feeds = Vec::new();
+        let mut names = HashSet::new();
+        for (i, f) in raw.feed.into_iter().enumerate() {
+            let key = |k: &str| format!("feed[{i}].{k}");
+            let url = url::Url::parse(f.url.trim())
+                .map_err(|e| bad(&key("url"), format!("`{}` is not a valid URL: {e}", f.url)))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(bad(&key("url"), format!("`{url}` must be an http or https URL")));
+            }
+            let name = match f.name {
+                Some(n) if n.trim().is_empty() => return Err(bad(&key("name"), "must not be empty".into())),
+                Some(n) => n.trim().to_string(),
+                None => url.host_str().unwrap_or("feed").to_string(),
+            };
+            if !names.insert(name.clone()) {
+                return Err(bad(
+                    &key("name"),
+                    format!("duplicate feed name `{name}`: every feed needs a unique name (set `name` explicitly)"),
+                ));
+            }
+            let interval = match f.interval {
+                Some(s) => parse_interval(&s).map_err(|e| bad(&key("interval"), e))?,
+                None => default_interval,
+            };
+            let recheck = match f.recheck {
+                Some(list) => parse_recheck(&list).map_err(|e| bad(&key("recheck"), e))?,
+                None => default_recheck.clone(),
+            };
+            feeds.push(FeedConfig { name, url, interval, recheck });
+        }
+
+        Ok(Config { source: source.to_path_buf(), store_path, crawler, feeds })
+    }
+}
+
+/// Parses a humantime duration such as `90s`, `10m` or `2h 30m`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim())
+        .map_err(|e| format!("expected a duration such as \"90s\", \"10m\" or \"2h\", found \"{s}\" ({e})"))
+}
+
+fn parse_interval(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d < Duration::from_secs(1) {
+        return Err(format!("an interval must be at least 1s, found \"{s}\""));
+    }
+    Ok(d)
+}
+
+fn parse_recheck(list: &[String]) -> Result<Vec<Duration>, String> {
+    let mut out = list.iter().map(|s| parse_duration(s)).collect::<Result<Vec<_>, _>>()?;
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Parses a size with a unit: `10MiB`, `512KiB`, `5MB`, `1GiB`, or plain bytes `1048576`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num
+        .parse()
+        .map_err(|_| format!("expected a size such as \"10MiB\" or \"512KiB\", found \"{s}\""))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown size unit \"{other}\" in \"{s}\": use B, KB, KiB, MB, MiB, GB or GiB"
+            ))
+        }
+    };
+    Ok((value * mult as f64) as u64)
+}
+
+fn expand_home(p: &str) -> PathBuf {
+    if let Some(rest) = p.strip_prefix("~/") {
+        if let Some(home) = std::env::var_os("HOME") {
+            return PathBuf::from(home).join(rest);
+        }
+    }
+    PathBuf::from(p)
+}
+
+/// The store directory when the config names none: systemd's `$STATE_DIRECTORY`, else the user's data
+/// directory (`$XDG_DATA_HOME/presswatch`, `~/.local/share/presswatch`).
+pub fn default_store_path() -> PathBuf {
+    if let Some(dir) = std::env::var_os("STATE_DIRECTORY") {
+        // systemd may pass several colon-separated directories; the first is ours.
+        let first = dir.to_string_lossy().split(':').next().unwrap_or_default().to_string();
+        return PathBuf::from(first);
+    }
+    if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(xdg).join("presswatch");
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        return PathBuf::from(home).join(".local/share/presswatch");
+    }
+    PathBuf::from("presswatch-store")
+}
+
+/// Picks the config file: `--config`, else `$PRESSWATCH_CONFIG`, else `/etc/presswatch/presswatch.toml` when it
+/// exists, else `config/presswatch.toml`.
+pub fn resolve_path(cli: Option<&Path>) -> PathBuf {
+    if let Some(p) = cli {
+        return p.to_path_buf();
+    }
+    if let Some(p) = std::env::var_os("PRESSWATCH_CONFIG").filter(|v| !v.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let etc = PathBuf::from("/etc/presswatch/presswatch.toml");
+    if etc.exists() {
+        return etc;
+    }
+    PathBuf::from("config/presswatch.toml")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("test.toml"))
+    }
+
+    #[test]
+    fn full_example_parses_with_overrides() {
+        let c = parse(
+            r#"
+            [store]
+            path = "/tmp/pw"
+            [crawler]
+            concurrency = 8
+            per_host_concurrency = 1
+            timeout = "5s"
+            max_body = "2MiB"
+            allow_private_networks = true
+            allow_hosts = ["Example.ORG"]
+            [defaults]
+            interval = "10m"
+            recheck = ["1h", "15m"]
+            [[feed]]
+            url = "https://example.org/rss"
+            [[feed]]
+            name = "b"
+            url = "https://example.net/atom"
+            interval = "5m"
+            recheck = ["2h"]
+            "#,
+        )
+        .unwrap();
+        assert_eq!(c.store_path, PathBuf::from("/tmp/pw"));
+        assert_eq!(c.crawler.concurrency, 8);
+        assert_eq!(c.crawler.timeout, Duration::from_secs(5));
+        assert_eq!(c.crawler.max_body, 2 * 1024 * 1024);
+        assert_eq!(c.crawler.allow_hosts, vec!["example.org".to_string()]);
+        assert_eq!(c.feeds[0].name, "example.org");
+        assert_eq!(c.feeds[0].interval, Duration::from_secs(600));
+        assert_eq!(c.feeds[0].recheck, vec![Duration::from_secs(900), Duration::from_secs(3600)]);
+        assert_eq!(c.feeds[1].interval, Duration::from_secs(300));
+        assert_eq!(c.feeds[1].recheck, vec![Duration::from_secs(7200)]);
+    }
+
+    #[test]
+    fn errors_name_the_file_and_key() {
+        let e = parse("[crawler]\ntimeout = \"soon\"\n").unwrap_err().0;
+        assert!(e.contains("test.toml") && e.contains("crawler.timeout") && e.contains("soon"), "{e}");
+        let e = parse("[crawler]\nmax_body = \"10 parsecs\"\n").unwrap_err().0;
+        assert!(e.contains("crawler.max_body") && e.contains("parsecs"), "{e}");
+        let e = parse("[crawler]\nspeed = 3\n").unwrap_err().0;
+        assert!(e.contains("test.toml") && e.contains("speed"), "{e}");
+        let e = parse("[[feed]]\nurl = \"https://a.example/\"\n[[feed]]\nurl = \"https://a.example/x\"\n")
+            .unwrap_err()
+            .0;
+        assert!(e.contains("feed[1].name") && e.contains("duplicate"), "{e}");
+        let e = parse("[[feed]]\nurl = \"file:///etc/passwd\"\n").unwrap_err().0;
+        assert!(e.contains("feed[0].url"), "{e}");
+        let e = parse("[crawler]\nconcurrency = \"many\"\n").unwrap_err().0;
+        assert!(e.contains("concurrency"), "{e}");
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("10MiB").unwrap(), 10 * 1024 * 1024);
+        assert_eq!(parse_size("5MB").unwrap(), 5_000_000);
+        assert_eq!(parse_size("512 KiB").unwrap(), 512 * 1024);
+        assert_eq!(parse_size("100").unwrap(), 100);
+        assert!(parse_size("lots").is_err());
+    }
+}

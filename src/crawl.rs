@@ -1,0 +1,411 @@
+//! One crawl pass: poll the feeds that are due, fetch new and changed items and due re-checks, extract,
+//! and hand each observation to the store. `once` runs one pass over every feed; the daemon runs passes
+//! over the feeds its scheduler finds due.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use url::Url;
+
+use crate::config::{Config, FeedConfig};
+use crate::fetch::{FetchError, Fetcher, Validators};
+use crate::store::{FeedState, Observation, Outcome, Store};
+use crate::{decode, extract, feed};
+
+/// The longest a failing feed waits before it is tried again.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
+
+/// What a pass did, for the summary log line and for tests.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PassStats {
+    pub feeds_polled: usize,
+    pub feeds_not_modified: usize,
+    pub feeds_failed: usize,
+    pub pages_fetched: usize,
+    pub page_errors: usize,
+    pub new: usize,
+    pub edited: usize,
+    pub duplicate: usize,
+    pub unchanged: usize,
+}
+
+impl PassStats {
+    fn add(&mut self, other: &PassStats) {
+        self.feeds_polled += other.feeds_polled;
+        self.feeds_not_modified += other.feeds_not_modified;
+        self.feeds_failed += other.feeds_failed;
+        self.pages_fetched += other.pages_fetched;
+        self.page_errors += other.page_errors;
+        self.new += other.new;
+        self.edited += other.edited;
+        self.duplicate += other.duplicate;
+        self.unchanged += other.unchanged;
+    }
+}
+
+/// Why a page is fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reason {
+    NewItem,
+    EntryChanged,
+    Recheck,
+}
+
+/// One page to fetch, with everything needed to store what it gives.
+#[derive(Debug, Clone)]
+struct PageJob {
+    url: Url,
+    reason: Reason,
+    feeds: Vec<String>,
+    entries: Vec<(String, String, String)>,
+    known_id: Option<u64>,
+    published: Option<DateTime<Utc>>,
+    updated: Option<DateTime<Utc>>,
+    recheck: Vec<Duration>,
+}
+
+/// Runs passes against one store with one HTTP client.
+#[derive(Clone)]
+pub struct Crawler {
+    config: Arc<Config>,
+    store: Store,
+    fetcher: Fetcher,
+    /// Extraction is CPU-bound: at most one page per core at a time, off the async workers.
+    extract_slots: Arc<Semaphore>,
+}
+
+/// Exponential backoff for a feed that failed `errors` times in a row: interval × 2^(errors−1), capped.
+pub fn backoff(interval: Duration, errors: u32) -> Duration {
+    let factor = 1u32.checked_shl(errors.saturating_sub(1).min(16)).unwrap_or(u32::MAX);
+    interval.saturating_mul(factor).min(MAX_BACKOFF.max(interval))
+}
+
+impl Crawler {
+    pub fn new(config: Arc<Config>, store: Store) -> anyhow::Result<Crawler> {
+        let fetcher = Fetcher::new(&config.crawler)?;
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        Ok(Crawler { config, store, fetcher, extract_slots: Arc::new(Semaphore::new(cores)) })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// One pass over the given feeds, then every re-check that is due.
+    pub async fn pass(&self, feeds: &[FeedConfig]) -> PassStats {
+        let started = Instant::now();
+        let mut stats = PassStats::default();
+
+        let mut polls = JoinSet::new();
+        for f in feeds.iter().cloned() {
+            let this = self.clone();
+            polls.spawn(async move { this.poll_feed(&f).await });
+        }
+        // Jobs keyed by URL, so an article listed in two feeds is fetched once.
+        let mut jobs: HashMap<String, PageJob> = HashMap::new();
+        let mut order = Vec::new();
+        while let Some(res) = polls.join_next().await {
+            let (feed_stats, feed_jobs) = res.expect("feed poll task panicked");
+            stats.add(&feed_stats);
+            for job in feed_jobs {
+                match jobs.get_mut(job.url.as_str()) {
+                    Some(existing) => {
+                        existing.feeds.extend(job.feeds);
+                        existing.entries.extend(job.entries);
+                        existing.known_id = existing.known_id.or(job.known_id);
+                    }
+                    None => {
+                        order.push(job.url.to_string());
+                        jobs.insert(job.url.to_string(), job);
+                    }
+                }
+            }
+        }
+        for job in self.due_recheck_jobs(&jobs) {
+            order.push(job.url.to_string());
+            jobs.insert(job.url.to_string(), job);
+        }
+
+        let mut fetches = JoinSet::new();
+        for url in order {
+            let job = jobs.remove(&url).expect("every ordered URL has a job");
+            let this = self.clone();
+            fetches.spawn(async move { this.fetch_page(job).await });
+        }
+        while let Some(res) = fetches.join_next().await {
+            stats.add(&res.expect("page task panicked"));
+        }
+        if let Err(e) = self.store.flush() {
+            tracing::error!(error = %e, "cannot flush the store");
+        }
+        tracing::info!(
+            feeds = stats.feeds_polled,
+            not_modified = stats.feeds_not_modified,
+            feeds_failed = stats.feeds_failed,
+            pages = stats.pages_fetched,
+            page_errors = stats.page_errors,
+            new = stats.new,
+            edited = stats.edited,
+            duplicate = stats.duplicate,
+            unchanged = stats.unchanged,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "pass complete"
+        );
+        stats
+    }
+
+    fn feed_config(&self, name: &str) -> Option<&FeedConfig> {
+        self.config.feeds.iter().find(|f| f.name == name)
+    }
+
+    /// Re-checks due now, except articles already being fetched for a feed entry.
+    fn due_recheck_jobs(&self, queued: &HashMap<String, PageJob>) -> Vec<PageJob> {
+        let due = match self.store.due_rechecks(Utc::now()) {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read due re-checks");
+                return Vec::new();
+            }
+        };
+        let queued_ids: std::collections::HashSet<u64> = queued.values().filter_map(|j| j.known_id).collect();
+        let mut out = Vec::new();
+        for id in due {
+            if queued_ids.contains(&id) {
+                continue;
+            }
+            let Ok(Some(art)) = self.store.article(id) else { continue };
+            let Ok(url) = Url::parse(&art.url) else { continue };
+            if queued.contains_key(url.as_str()) {
+                continue;
+            }
+            let recheck = art
+                .feeds
+                .iter()
+                .find_map(|f| self.feed_config(f))
+                .map(|f| f.recheck.clone())
+                .unwrap_or_default();
+            out.push(PageJob {
+                url,
+                reason: Reason::Recheck,
+                feeds: art.feeds.iter().take(1).cloned().collect(),
+                entries: Vec::new(),
+                known_id: Some(id),
+                published: None,
+                updated: None,
+                recheck,
+            });
+        }
+        out
+    }
+
+    /// Polls one feed and returns the pages it asks for.
+    async fn poll_feed(&self, fc: &FeedConfig) -> (PassStats, Vec<PageJob>) {
+        let mut stats = PassStats { feeds_polled: 1, ..Default::default() };
+        let mut state = match self.store.feed_state(&fc.name) {
+            Ok(Some(s)) if s.url == fc.url.as_str() => s,
+            // A feed whose URL changed in the config starts afresh: its old validators belong to another URL.
+            _ => FeedState { name: fc.name.clone(), url: fc.url.to_string(), ..Default::default() },
+        };
+        let validators = Validators { etag: state.etag.clone(), last_modified: state.last_modified.clone() };
+        let result = self.fetcher.get(&fc.url, Some(&validators)).await;
+        let now = Utc::now();
+        state.last_fetch = Some(now);
+        let mut jobs = Vec::new();
+        let outcome: Result<(), (String, Option<Duration>)> = match result {
+            Ok(resp) if resp.not_modified() => {
+                stats.feeds_not_modified = 1;
+                state.last_status = Some(304);
+                // A 304 may carry fresh validators; keep the old ones otherwise.
+                state.etag = resp.etag.or(state.etag.take());
+                state.last_modified = resp.last_modified.or(state.last_modified.take());
+                tracing::debug!(feed = %fc.name, "feed not modified");
+                Ok(())
+            }
+            Ok(resp) => {
+                state.last_status = Some(resp.status);
+                match feed::parse(&resp.body, resp.content_type.as_deref(), &resp.final_url) {
+                    Ok(parsed) => {
+                        state.etag = resp.etag;
+                        state.last_modified = resp.last_modified;
+                        state.items = Some(parsed.items.len() as u32);
+                        for reason in &parsed.skipped {
+                            tracing::warn!(feed = %fc.name, url = %fc.url, "skipped feed item: {reason}");
+                        }
+                        jobs = self.jobs_for_items(fc, parsed.items);
+                        Ok(())
+                    }
+                    Err(e) => Err((e.to_string(), None)),
+                }
+            }
+            Err(e) => {
+                state.last_status = e.status();
+                let retry_after = match &e {
+                    FetchError::Status { retry_after, .. } => *retry_after,
+                    _ => None,
+                };
+                Err((e.to_string(), retry_after))
+            }
+        };
+        match outcome {
+            Ok(()) => {
+                state.errors = 0;
+                state.last_error = None;
+                state.next_due = Some(now + chrono::Duration::from_std(fc.interval).unwrap_or_default());
+            }
+            Err((error, retry_after)) => {
+                stats.feeds_failed = 1;
+                state.errors += 1;
+                state.last_error = Some(error.clone());
+                let wait = backoff(fc.interval, state.errors).max(retry_after.unwrap_or_default());
+                state.next_due = Some(now + chrono::Duration::from_std(wait).unwrap_or_default());
+                tracing::warn!(event = "feed.error", feed = %fc.name, url = %fc.url, error = %error, errors = state.errors, "feed poll failed");
+            }
+        }
+        if let Err(e) = self.store.put_feed_state(&state) {
+            tracing::error!(feed = %fc.name, error = %e, "cannot store the feed's state");
+        }
+        (stats, jobs)
+    }
+
+    fn jobs_for_items(&self, fc: &FeedConfig, items: Vec<feed::FeedItem>) -> Vec<PageJob> {
+        let mut jobs = Vec::new();
+        for item in items {
+            let entry = match self.store.entry(&fc.name, &item.key) {
+                Ok(e) => e,
+                Err(e) => {
+                    tracing::error!(feed = %fc.name, error = %e, "cannot read a feed entry's state");
+                    continue;
+                }
+            };
+            let reason = match &entry {
+                Some(e) if e.fingerprint == item.fingerprint => continue,
+                Some(_) => Reason::EntryChanged,
+                None => {
+                    // A new entry for an article we already have (listed in another feed, or a GUID change):
+                    // remember the link, no fetch; the re-check schedule covers its content.
+                    if let Ok(Some(id)) = self.store.article_id_for_url(item.link.as_str()) {
+                        if let Err(e) = self.store.link_entry(&fc.name, &item.key, &item.fingerprint, id) {
+                            tracing::error!(feed = %fc.name, error = %e, "cannot record a feed entry");
+                        }
+                        continue;
+                    }
+                    Reason::NewItem
+                }
+            };
+            jobs.push(PageJob {
+                url: item.link,
+                reason,
+                feeds: vec![fc.name.clone()],
+                entries: vec![(fc.name.clone(), item.key, item.fingerprint)],
+                known_id: entry.map(|e| e.article_id),
+                published: item.published,
+                updated: item.updated,
+                recheck: fc.recheck.clone(),
+            });
+        }
+        jobs
+    }
+
+    /// Fetches, extracts and stores one page.
+    async fn fetch_page(&self, job: PageJob) -> PassStats {
+        let mut stats = PassStats { pages_fetched: 1, ..Default::default() };
+        let feed_name = job.feeds.first().cloned().unwrap_or_default();
+        let fail = |stats: &mut PassStats, error: String| {
+            stats.page_errors += 1;
+            tracing::warn!(event = "feed.error", feed = %feed_name, url = %job.url, error = %error, "article fetch failed");
+        };
+        let resp = match self.fetcher.get(&job.url, None).await {
+            Ok(r) => r,
+            Err(e) => {
+                fail(&mut stats, e.to_string());
+                self.move_recheck_on(&job);
+                return stats;
+            }
+        };
+        let page_url = resp.final_url.clone();
+        let extracted = {
+            let _slot = self.extract_slots.acquire().await.expect("semaphore never closed");
+            tokio::task::spawn_blocking(move || {
+                let decoded = decode::decode_html(&resp.body, resp.content_type.as_deref(), page_url.host_str());
+                extract::extract(&decoded.text, Some(&page_url))
+            })
+            .await
+        };
+        let article = match extracted {
+            Ok(Ok(a)) => a,
+            Ok(Err(e)) => {
+                fail(&mut stats, e.to_string());
+                self.move_recheck_on(&job);
+                return stats;
+            }
+            Err(join) => {
+                fail(&mut stats, format!("the extractor crashed on this page: {join}"));
+                self.move_recheck_on(&job);
+                return stats;
+            }
+        };
+        let obs = Observation {
+            feeds: job.feeds.clone(),
+            fetched_url: job.url.to_string(),
+            entries: job.entries.clone(),
+            known_id: job.known_id,
+            article,
+            fetched_at: Utc::now(),
+            feed_published: job.published,
+            feed_updated: job.updated,
+            recheck: job.recheck.clone(),
+        };
+        let store = self.store.clone();
+        let outcome = tokio::task::spawn_blocking(move || store.observe(&obs)).await;
+        match outcome {
+            Ok(Ok(outcome)) => {
+                if let Some(ev) = outcome.event() {
+                    ev.log();
+                }
+                match outcome {
+                    Outcome::New { .. } => stats.new += 1,
+                    Outcome::Edited { .. } => stats.edited += 1,
+                    Outcome::Duplicate { .. } => stats.duplicate += 1,
+                    Outcome::Unchanged { .. } => stats.unchanged += 1,
+                }
+                tracing::debug!(url = %job.url, reason = ?job.reason, "page stored");
+            }
+            Ok(Err(e)) => fail(&mut stats, format!("cannot store the article: {e}")),
+            Err(join) => fail(&mut stats, format!("storing the article crashed: {join}")),
+        }
+        stats
+    }
+
+    /// After a failed re-check, move on to the next offset so one dead page is not fetched on every pass.
+    fn move_recheck_on(&self, job: &PageJob) {
+        if job.reason != Reason::Recheck {
+            return;
+        }
+        let Some(id) = job.known_id else { return };
+        if let Ok(Some(art)) = self.store.article(id) {
+            let next = crate::store::next_recheck(art.first_seen, Utc::now(), &job.recheck);
+            if let Err(e) = self.store.reschedule(id, next) {
+                tracing::error!(id, error = %e, "cannot reschedule a re-check");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let i = Duration::from_secs(600);
+        assert_eq!(backoff(i, 1), Duration::from_secs(600));
+        assert_eq!(backoff(i, 2), Duration::from_secs(1200));
+        assert_eq!(backoff(i, 3), Duration::from_secs(2400));
+        assert_eq!(backoff(i, 10), MAX_BACKOFF);
+        assert_eq!(backoff(i, 1000), MAX_BACKOFF);
+    }
+}

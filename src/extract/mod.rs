@@ -1,0 +1,142 @@
+//! Article extraction: HTML in, the article out. Pure and synchronous: no I/O, no store.
+//!
+//! The main text comes from dom_smoothie (a Readability.js port; see `../shared/notes/crates.md` for why).
+//! Around it we add what edit detection needs: the canonical URL (`link rel=canonical`, then `og:url`),
+//! dates and language from meta tags, block boundaries kept as line breaks, the headline removed from the
+//! body when the template repeats it, and normalisation plus the content hash.
+
+use chrono::{DateTime, Utc};
+use dom_query::Document;
+use url::Url;
+
+use crate::normalize::{content_hash, normalize_line, normalize_text};
+
+/// Pages with more elements than this are refused rather than parsed for seconds.
+const MAX_ELEMENTS: usize = 200_000;
+
+/// The extracted article, normalised.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Article {
+    pub title: String,
+    /// The main text, one paragraph a line, normalised.
+    pub text: String,
+    pub canonical_url: Option<String>,
+    pub published: Option<String>,
+    pub modified: Option<String>,
+    pub lang: Option<String>,
+    pub content_hash: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ExtractError {
+    #[error("no article found in the page (it looks like a section front, an error page or a stub)")]
+    NoArticle,
+    #[error("the page has more than {MAX_ELEMENTS} elements; refused")]
+    TooLarge,
+}
+
+/// Extracts the article from a decoded (NFC) HTML document. `page_url` resolves relative canonical links.
+pub fn extract(html: &str, page_url: Option<&Url>) -> Result<Article, ExtractError> {
+    // NFC before parsing: the extractor compares strings (headline against <title>), and an NFD page could
+    // otherwise lead it to other choices than the same page in NFC.
+    let html = crate::normalize::nfc(html);
+    let doc = Document::from(html.as_ref());
+
+    let canonical_url = canonical_link(&doc, page_url);
+    let meta_published = meta_content(&doc, &["article:published_time", "datePublished", "pubdate"]);
+    let meta_modified =
+        meta_content(&doc, &["article:modified_time", "og:updated_time", "dateModified", "last-modified"]);
+    let lang = doc
+        .select("html")
+        .attr("lang")
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .or_else(|| meta_content(&doc, &["content-language", "og:locale"]));
+
+    let cfg = dom_smoothie::Config {
+        text_mode: dom_smoothie::TextMode::Formatted,
+        max_elements_to_parse: MAX_ELEMENTS,
+        ..Default::default()
+    };
+    let doc_url = page_url.map(|u| u.as_str());
+    let mut readability =
+        dom_smoothie::Readability::with_document(doc, doc_url, Some(cfg)).map_err(|_| ExtractError::NoArticle)?;
+    let article = readability.parse().map_err(|e| match e {
+        dom_smoothie::ReadabilityError::TooManyElements(..) => ExtractError::TooLarge,
+        _ => ExtractError::NoArticle,
+    })?;
+
+    let title = normalize_line(&article.title);
+    let mut text = normalize_text(&article.text_content);
+    // Many templates repeat the headline as the first line of the body; count it once.
+    if let Some(rest) = text.strip_prefix(title.as_str()) {
+        if rest.is_empty() || rest.starts_with('\n') {
+            text = rest.trim_start_matches('\n').to_string();
+        }
+    }
+    if text.is_empty() {
+        return Err(ExtractError::NoArticle);
+    }
+    let content_hash = content_hash(&title, &text);
+    Ok(Article {
+        title,
+        text,
+        canonical_url,
+        published: article.published_time.or(meta_published).map(|s| normalize_date(&s)),
+        modified: article.modified_time.or(meta_modified).map(|s| normalize_date(&s)),
+        lang: article.lang.filter(|l| !l.trim().is_empty()).or(lang),
+        content_hash,
+    })
+}
+
+/// `<link rel="canonical">`, else `og:url`, resolved against the page URL; only http(s) URLs count.
+fn canonical_link(doc: &Document, page_url: Option<&Url>) -> Option<String> {
+    let candidates = [
+        doc.select(r#"link[rel~="canonical"]"#).attr("href"),
+        doc.select(r#"meta[property="og:url"]"#).attr("content"),
+    ];
+    candidates.into_iter().flatten().find_map(|href| {
+        let href = href.trim();
+        let resolved = match page_url {
+            Some(base) => base.join(href).ok()?,
+            None => Url::parse(href).ok()?,
+        };
+        crate::canon::canonicalize(&resolved).map(String::from)
+    })
+}
+
+/// The first non-empty `content` of a `<meta>` whose property, name, itemprop or http-equiv is one of `keys`.
+fn meta_content(doc: &Document, keys: &[&str]) -> Option<String> {
+    for key in keys {
+        for attr in ["property", "name", "itemprop", "http-equiv"] {
+            let sel = doc.select(&format!(r#"meta[{attr}="{key}" i]"#));
+            if let Some(v) = sel.attr("content") {
+                let v = v.trim();
+                if !v.is_empty() {
+                    return Some(v.to_string());
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Dates as RFC 3339 UTC when they parse, else as the page wrote them.
+fn normalize_date(s: &str) -> String {
+    let s = s.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return d.with_timezone(&Utc).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    }
+    if let Ok(d) = DateTime::parse_from_rfc2822(s) {
+        return d.with_timezone(&Utc).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%z"] {
+        if let Ok(d) = DateTime::parse_from_str(s, fmt) {
+            return d.with_timezone(&Utc).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        }
+    }
+    s.to_string()
+}
+
+#[cfg(test)]
+mod tests;

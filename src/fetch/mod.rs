@@ -1,0 +1,231 @@
+//! HTTP fetching: one client for feeds and pages, with every limit in one place.
+//!
+//! - `timeout` bounds a request from connect to the last body byte (a trickling body cannot hang a pass);
+//! - the body is read chunk by chunk and the cap is counted on *decoded* bytes, since reqwest has no cap of
+//!   its own and a small gzip body can inflate to gigabytes;
+//! - at most 5 redirects, each hop re-checked by the address guard; only http and https;
+//! - no proxy from the environment (a proxy resolves names itself and would bypass the guard);
+//! - politeness: at most `concurrency` requests in flight overall and `per_host_concurrency` per host,
+//!   shared by feed and article fetches.
+
+pub mod guard;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use tokio::sync::Semaphore;
+use url::Url;
+
+use crate::config::CrawlerConfig;
+
+const MAX_REDIRECTS: usize = 5;
+
+/// Validators from the previous response, echoed back for a conditional GET.
+#[derive(Debug, Clone, Default)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// A response that arrived in full (2xx) or said "not modified" (304).
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub final_url: Url,
+    pub content_type: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn not_modified(&self) -> bool {
+        self.status == 304
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("refused {url}: {reason}")]
+    Refused { url: String, reason: String },
+    #[error("timed out after {after:?} fetching {url}")]
+    Timeout { url: String, after: Duration },
+    #[error("body of {url} exceeds the cap of {cap} bytes (counted after decompression)")]
+    TooLarge { url: String, cap: u64 },
+    #[error("HTTP {status} from {url}")]
+    Status { url: String, status: u16, retry_after: Option<Duration> },
+    #[error("cannot fetch {url}: {detail}")]
+    Network { url: String, detail: String },
+}
+
+impl FetchError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            FetchError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// The shared HTTP client with its limits.
+#[derive(Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    policy: Arc<guard::Policy>,
+    timeout: Duration,
+    max_body: u64,
+    global: Arc<Semaphore>,
+    per_host_limit: usize,
+    per_host: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+}
+
+fn header_string(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+/// The whole error chain in one line: reqwest's top-level message alone ("error sending request") hides the
+/// cause the user needs ("connection refused", "dns error: refused: ... is a loopback address").
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut src = e.source();
+    while let Some(s) = src {
+        let msg = s.to_string();
+        if !parts.iter().any(|p| p.contains(&msg)) {
+            parts.push(msg);
+        }
+        src = s.source();
+    }
+    parts.join(": ")
+}
+
+/// Parses Retry-After: delta seconds or an HTTP date.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let delta = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(delta.to_std().unwrap_or(Duration::ZERO))
+}
+
+impl Fetcher {
+    pub fn new(cfg: &CrawlerConfig) -> anyhow::Result<Fetcher> {
+        let policy = Arc::new(guard::Policy {
+            allow_private_networks: cfg.allow_private_networks,
+            allow_hosts: cfg.allow_hosts.clone(),
+        });
+        let redirect_policy = {
+            let policy = policy.clone();
+            reqwest::redirect::Policy::custom(move |attempt| {
+                if attempt.previous().len() > MAX_REDIRECTS {
+                    return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+                }
+                if attempt.previous().contains(attempt.url()) {
+                    let msg = format!("redirect loop at {}", attempt.url());
+                    return attempt.error(msg);
+                }
+                if let Err(reason) = policy.check_url(attempt.url()) {
+                    let msg = format!("redirect to {} refused: {reason}", attempt.url());
+                    return attempt.error(msg);
+                }
+                attempt.follow()
+            })
+        };
+        let mut default_headers = HeaderMap::new();
+        default_headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_static(
+                "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/html;q=0.9, */*;q=0.5",
+            ),
+        );
+        let client = reqwest::Client::builder()
+            .user_agent(cfg.user_agent.clone())
+            .default_headers(default_headers)
+            .no_proxy()
+            .redirect(redirect_policy)
+            .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
+            .pool_max_idle_per_host(cfg.per_host_concurrency.max(2))
+            .dns_resolver(Arc::new(guard::GuardedResolver { policy: policy.clone() }))
+            .build()?;
+        Ok(Fetcher {
+            client,
+            policy,
+            timeout: cfg.timeout,
+            max_body: cfg.max_body,
+            global: Arc::new(Semaphore::new(cfg.concurrency)),
+            per_host_limit: cfg.per_host_concurrency,
+            per_host: Arc::new(Mutex::new(HashMap::new())),
+        })
+    }
+
+    fn host_semaphore(&self, url: &Url) -> Arc<Semaphore> {
+        let key = format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0));
+        let mut map = self.per_host.lock().expect("per-host map lock");
+        map.entry(key).or_insert_with(|| Arc::new(Semaphore::new(self.per_host_limit))).clone()
+    }
+
+    /// GETs a URL within every limit. A 304 answer to a conditional request is `Ok` with an empty body;
+    /// any other non-2xx status is an error.
+    pub async fn get(&self, url: &Url, validators: Option<&Validators>) -> Result<Response, FetchError> {
+        let refused = |reason: String| FetchError::Refused { url: url.to_string(), reason };
+        self.policy.check_url(url).map_err(refused)?;
+        let host_permit = self.host_semaphore(url).acquire_owned().await.expect("semaphore never closed");
+        let global_permit = self.global.clone().acquire_owned().await.expect("semaphore never closed");
+        let result = tokio::time::timeout(self.timeout, self.get_unbounded(url, validators)).await;
+        drop((global_permit, host_permit));
+        result.unwrap_or_else(|_| Err(FetchError::Timeout { url: url.to_string(), after: self.timeout }))
+    }
+
+    async fn get_unbounded(&self, url: &Url, validators: Option<&Validators>) -> Result<Response, FetchError> {
+        let network = |e: &dyn std::error::Error| FetchError::Network { url: url.to_string(), detail: error_chain(e) };
+        let mut req = self.client.get(url.clone());
+        if let Some(v) = validators {
+            if let Some(etag) = &v.etag {
+                req = req.header(header::IF_NONE_MATCH, etag);
+            }
+            if let Some(lm) = &v.last_modified {
+                req = req.header(header::IF_MODIFIED_SINCE, lm);
+            }
+        }
+        let mut resp = req.send().await.map_err(|e| network(&e))?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        if status == 304 {
+            return Ok(Response {
+                status,
+                final_url: resp.url().clone(),
+                content_type: None,
+                etag: header_string(&headers, header::ETAG),
+                last_modified: header_string(&headers, header::LAST_MODIFIED),
+                body: Vec::new(),
+            });
+        }
+        if !resp.status().is_success() {
+            let retry_after = header_string(&headers, header::RETRY_AFTER).and_then(|v| parse_retry_after(&v));
+            return Err(FetchError::Status { url: url.to_string(), status, retry_after });
+        }
+        let too_large = || FetchError::TooLarge { url: url.to_string(), cap: self.max_body };
+        // Content-Length is the compressed size: a cheap early refusal, not the real check.
+        if resp.content_length().is_some_and(|n| n > self.max_body) {
+            return Err(too_large());
+        }
+        let mut body = Vec::with_capacity(resp.content_length().unwrap_or(64 * 1024).min(self.max_body) as usize);
+        while let Some(chunk) = resp.chunk().await.map_err(|e| network(&e))? {
+            if body.len() as u64 + chunk.len() as u64 > self.max_body {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Response {
+            status,
+            final_url: resp.url().clone(),
+            content_type: header_string(&headers, header::CONTENT_TYPE),
+            etag: header_string(&headers, header::ETAG),
+            last_modified: header_string(&headers, header::LAST_MODIFIED),
+            body,
+        })
+    }
+}

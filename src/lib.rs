@@ -1,0 +1,18 @@
+//! presswatch: a news-feed crawler and change monitor.
+//!
+//! The data flows one way through one module per stage (see ARCHITECTURE.md):
+//! config → fetch(feed) → feed → canon → fetch(page) → decode → extract → normalize → store → event log.
+
+pub mod canon;
+pub mod cli;
+pub mod config;
+pub mod crawl;
+pub mod decode;
+pub mod diff;
+pub mod extract;
+pub mod feed;
+pub mod fetch;
+pub mod log;
+pub mod normalize;
+pub mod query;
+pub mod store;

@@ -1,0 +1,51 @@
+//! Logging setup: JSON lines (as tracing-subscriber's JSON formatter writes them, fields flattened so that
+//! `jq 'select(.event == "article.new")'` works) or a pretty format for terminals.
+
+use std::io::IsTerminal;
+
+use tracing_subscriber::EnvFilter;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// Where logs go: the crawler logs to stdout (for journald); query commands print their answers on stdout,
+/// so their logs go to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Stdout,
+    Stderr,
+}
+
+/// Installs the global subscriber. `RUST_LOG` overrides `default_level`.
+pub fn init(format: Option<LogFormat>, target: Target, default_level: &str) {
+    let is_tty = match target {
+        Target::Stdout => std::io::stdout().is_terminal(),
+        Target::Stderr => std::io::stderr().is_terminal(),
+    };
+    let format = format.unwrap_or(if is_tty { LogFormat::Pretty } else { LogFormat::Json });
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let result = match (format, target) {
+        (LogFormat::Json, Target::Stdout) => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .with_writer(std::io::stdout)
+            .try_init(),
+        (LogFormat::Json, Target::Stderr) => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .with_writer(std::io::stderr)
+            .try_init(),
+        (LogFormat::Pretty, Target::Stdout) => builder.with_writer(std::io::stdout).try_init(),
+        (LogFormat::Pretty, Target::Stderr) => builder.with_writer(std::io::stderr).try_init(),
+    };
+    // A second init (tests) keeps the first subscriber.
+    let _ = result;
+}

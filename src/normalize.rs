@@ -1,0 +1,98 @@
+//! Text normalisation and the content hash.
+//!
+//! The hash is what decides "new", "edited" or "unchanged", so everything that is not a real change of the
+//! article must be normalised away here: Unicode form (NFC vs NFD Vietnamese), invisible characters
+//! (zero-width spaces used in Thai, soft hyphens, BOMs) and white space.
+
+use icu_normalizer::ComposingNormalizerBorrowed;
+
+/// Characters that render as nothing; removed before hashing.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}' // soft hyphen
+            | '\u{200B}' // zero-width space
+            | '\u{200C}' // zero-width non-joiner
+            | '\u{200D}' // zero-width joiner
+            | '\u{2060}' // word joiner
+            | '\u{FEFF}' // BOM / zero-width no-break space
+            | '\u{180E}' // Mongolian vowel separator
+    )
+}
+
+/// Unicode NFC.
+pub fn nfc(s: &str) -> std::borrow::Cow<'_, str> {
+    ComposingNormalizerBorrowed::new_nfc().normalize(s)
+}
+
+/// Normalises one line: NFC, invisible characters removed, runs of white space (including NBSP) collapsed
+/// to one space, trimmed.
+pub fn normalize_line(s: &str) -> String {
+    let s = nfc(s);
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.chars() {
+        if is_invisible(c) {
+            continue;
+        }
+        if c.is_whitespace() {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && !out.is_empty() {
+            out.push(' ');
+        }
+        pending_space = false;
+        out.push(c);
+    }
+    out
+}
+
+/// Normalises a block of text: every line normalised, empty lines dropped, lines joined with `\n`.
+/// Paragraph boundaries survive as line breaks so that diffs stay readable.
+pub fn normalize_text(s: &str) -> String {
+    s.lines().map(normalize_line).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n")
+}
+
+/// The content hash of normalised title and text: blake3, hex, 64 characters.
+pub fn content_hash(title: &str, text: &str) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(title.as_bytes());
+    h.update(b"\n\n");
+    h.update(text.as_bytes());
+    h.finalize().to_hex().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nfd_and_nfc_vietnamese_are_equal_after_normalising() {
+        let nfc_text = "Tiếng Việt có dấu";
+        let nfd_text = "Tie\u{0302}\u{0301}ng Vie\u{0323}\u{0302}t co\u{0301} da\u{0302}\u{0301}u";
+        assert_ne!(nfc_text, nfd_text);
+        assert_eq!(normalize_line(nfd_text), nfc_text);
+        assert_eq!(content_hash("t", &normalize_text(nfd_text)), content_hash("t", &normalize_text(nfc_text)));
+    }
+
+    #[test]
+    fn invisible_characters_and_white_space() {
+        assert_eq!(normalize_line("  ภาษา\u{200B}ไทย\u{00AD}  \t มี\u{00A0}\u{00A0}ช่องว่าง "), "ภาษาไทย มี ช่องว่าง");
+        assert_eq!(normalize_text("\n  a   b \n\n\n c\u{FEFF}\n  \n"), "a b\nc");
+    }
+
+    #[test]
+    fn normalising_is_idempotent() {
+        let s = "  Hà Nội\u{200B}  \n\n Bangkok กรุงเทพ  ";
+        let once = normalize_text(s);
+        assert_eq!(normalize_text(&once), once);
+    }
+
+    #[test]
+    fn hash_is_blake3_of_title_and_text() {
+        assert_eq!(content_hash("T", "x"), blake3::hash(b"T\n\nx").to_hex().to_string());
+        assert_ne!(content_hash("T", "x"), content_hash("T", "y"));
+        assert_ne!(content_hash("T1", "x"), content_hash("T", "x"));
+    }
+}

@@ -1,0 +1,133 @@
+//! Printing query answers: one JSON object a line with `--json`, else a compact human form.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use presswatch::extract::Article;
+use presswatch::query::{ArticleWithText, FeedView};
+use presswatch::store::{ArticleRecord, EventRecord, VersionRecord};
+
+fn json_line<T: serde::Serialize>(out: &mut impl Write, v: &T) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, v)?;
+    out.write_all(b"\n")
+}
+
+fn time(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).unwrap_or_else(|| "-".into())
+}
+
+pub fn feeds(out: &mut impl Write, feeds: &[FeedView], json: bool) -> io::Result<()> {
+    for f in feeds {
+        if json {
+            json_line(out, f)?;
+        } else {
+            writeln!(
+                out,
+                "{}  {}\n  last fetch {}  status {}  items {}  articles {}  errors {}  next due {}{}",
+                f.name,
+                f.url,
+                time(f.last_fetch),
+                f.last_status.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
+                f.items.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
+                f.articles,
+                f.errors,
+                time(f.next_due),
+                f.last_error.as_ref().map(|e| format!("\n  last error: {e}")).unwrap_or_default()
+            )?;
+        }
+    }
+    Ok(())
+}
+
+pub fn articles(out: &mut impl Write, articles: &[ArticleRecord], json: bool) -> io::Result<()> {
+    for a in articles {
+        if json {
+            json_line(out, a)?;
+        } else {
+            writeln!(
+                out,
+                "{:>6}  {}  v{}  {}\n        {}",
+                a.id,
+                time(Some(a.first_seen)),
+                a.versions,
+                a.title,
+                a.url
+            )?;
+        }
+    }
+    Ok(())
+}
+
+pub fn show(out: &mut impl Write, a: &ArticleWithText, json: bool) -> io::Result<()> {
+    if json {
+        return json_line(out, a);
+    }
+    let r = &a.article;
+    writeln!(out, "{}\n", r.title)?;
+    writeln!(out, "id:           {}", r.id)?;
+    writeln!(out, "url:          {}", r.url)?;
+    for alias in &r.aliases {
+        writeln!(out, "alias:        {alias}")?;
+    }
+    writeln!(out, "feeds:        {}", r.feeds.join(", "))?;
+    writeln!(out, "first seen:   {}", time(Some(r.first_seen)))?;
+    writeln!(out, "last checked: {}", time(Some(r.last_checked)))?;
+    writeln!(out, "last changed: {}", time(Some(r.last_changed)))?;
+    if let Some(p) = &r.published {
+        writeln!(out, "published:    {p}")?;
+    }
+    if let Some(m) = &r.modified {
+        writeln!(out, "modified:     {m}")?;
+    }
+    writeln!(out, "versions:     {}", r.versions)?;
+    writeln!(out, "content hash: {}\n", r.content_hash)?;
+    writeln!(out, "{}", a.text)
+}
+
+pub fn history(out: &mut impl Write, versions: &[VersionRecord], json: bool) -> io::Result<()> {
+    for v in versions {
+        if json {
+            json_line(out, v)?;
+        } else {
+            writeln!(out, "version {}  {}  {}\n  {}", v.version, time(Some(v.fetched_at)), v.content_hash, v.title)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn events(out: &mut impl Write, events: &[EventRecord], json: bool) -> io::Result<()> {
+    for e in events {
+        if json {
+            json_line(out, e)?;
+        } else {
+            let detail = match e.event.as_str() {
+                "article.duplicate" => format!("alias of {}", e.alias_of.as_deref().unwrap_or("?")),
+                "article.edited" => format!("version {}  {}", e.version.unwrap_or(0), e.title.as_deref().unwrap_or("")),
+                _ => e.title.clone().unwrap_or_default(),
+            };
+            writeln!(out, "{:>6}  {}  {:<17}  {:>5}  {}\n        {}", e.seq, time(Some(e.time)), e.event, e.id, detail, e.url)?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(serde::Serialize)]
+struct Extracted<'a> {
+    file: String,
+    #[serde(flatten)]
+    article: &'a Article,
+}
+
+pub fn extracted(out: &mut impl Write, file: &Path, a: &Article, json: bool) -> io::Result<()> {
+    if json {
+        return json_line(out, &Extracted { file: file.display().to_string(), article: a });
+    }
+    writeln!(out, "== {}", file.display())?;
+    writeln!(out, "title:         {}", a.title)?;
+    writeln!(out, "canonical url: {}", a.canonical_url.as_deref().unwrap_or("-"))?;
+    writeln!(out, "published:     {}", a.published.as_deref().unwrap_or("-"))?;
+    writeln!(out, "modified:      {}", a.modified.as_deref().unwrap_or("-"))?;
+    writeln!(out, "lang:          {}", a.lang.as_deref().unwrap_or("-"))?;
+    writeln!(out, "content hash:  {}\n", a.content_hash)?;
+    writeln!(out, "{}\n", a.text)
+}

@@ -1,0 +1,202 @@
+//! The query model: one function per query subcommand, shared by the CLI and (later) the daemon's socket, so
+//! that both paths give the same answers.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::store::{ArticleRecord, EventRecord, Store, VersionRecord};
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadArgument(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// A feed with its state, for `feeds`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedView {
+    pub name: String,
+    pub url: String,
+    pub last_fetch: Option<DateTime<Utc>>,
+    pub last_status: Option<u16>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub errors: u32,
+    pub last_error: Option<String>,
+    pub next_due: Option<DateTime<Utc>>,
+    pub items: Option<u32>,
+    pub articles: u64,
+    /// False for a feed that is in the store but no longer in the configuration.
+    pub configured: bool,
+}
+
+/// An article with the text of its latest version, for `show`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArticleWithText {
+    #[serde(flatten)]
+    pub article: ArticleRecord,
+    pub text: String,
+}
+
+/// Filters of `articles`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ArticleFilter {
+    pub feed: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub edited: bool,
+    pub limit: Option<usize>,
+}
+
+/// Parses WHEN: a duration back from now (`2h`, `3d`) or an RFC 3339 time.
+pub fn parse_when(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, QueryError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    match humantime::parse_duration(s.trim()) {
+        Ok(d) => Ok(now - chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)),
+        Err(_) => Err(QueryError::BadArgument(format!(
+            "cannot read \"{s}\" as a time: give a duration such as 2h or 3days, or an RFC 3339 time such as 2026-11-27T08:00:00Z"
+        ))),
+    }
+}
+
+pub fn feeds(store: &Store, config: Option<&Config>) -> Result<Vec<FeedView>, QueryError> {
+    let mut counts: std::collections::HashMap<String, u64> = Default::default();
+    for art in store.articles_newest_first() {
+        for f in art?.feeds {
+            *counts.entry(f).or_default() += 1;
+        }
+    }
+    let states = store.feed_states()?;
+    let mut out = Vec::new();
+    let view = |name: &str, url: &str, configured: bool| {
+        let s = states.iter().find(|s| s.name == name);
+        FeedView {
+            name: name.to_string(),
+            url: url.to_string(),
+            last_fetch: s.and_then(|s| s.last_fetch),
+            last_status: s.and_then(|s| s.last_status),
+            etag: s.and_then(|s| s.etag.clone()),
+            last_modified: s.and_then(|s| s.last_modified.clone()),
+            errors: s.map(|s| s.errors).unwrap_or(0),
+            last_error: s.and_then(|s| s.last_error.clone()),
+            next_due: s.and_then(|s| s.next_due),
+            items: s.and_then(|s| s.items),
+            articles: counts.get(name).copied().unwrap_or(0),
+            configured,
+        }
+    };
+    if let Some(cfg) = config {
+        for f in &cfg.feeds {
+            out.push(view(&f.name, f.url.as_str(), true));
+        }
+    }
+    for s in &states {
+        if !out.iter().any(|v| v.name == s.name) {
+            out.push(view(&s.name, &s.url, config.is_none()));
+        }
+    }
+    Ok(out)
+}
+
+pub fn articles(store: &Store, filter: &ArticleFilter) -> Result<Vec<ArticleRecord>, QueryError> {
+    let mut out = Vec::new();
+    for art in store.articles_newest_first() {
+        let art = art?;
+        if let Some(f) = &filter.feed {
+            if !art.feeds.iter().any(|x| x == f) {
+                continue;
+            }
+        }
+        if let Some(since) = filter.since {
+            // "Since" asks what happened since then: first seen or changed.
+            if art.first_seen < since && art.last_changed < since {
+                continue;
+            }
+        }
+        if filter.edited && art.versions < 2 {
+            continue;
+        }
+        out.push(art);
+        if filter.limit.is_some_and(|n| out.len() >= n) {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Finds an article by numeric id or by URL (canonicalised, then looked up among canonical URLs and aliases).
+pub fn resolve(store: &Store, target: &str) -> Result<ArticleRecord, QueryError> {
+    let target = target.trim();
+    if let Ok(id) = target.parse::<u64>() {
+        return store.article(id)?.ok_or_else(|| QueryError::NotFound(format!("no article with id {id}")));
+    }
+    let mut candidates = vec![target.to_string()];
+    if let Some(c) = crate::canon::canonicalize_str(target) {
+        candidates.insert(0, c);
+    }
+    for c in &candidates {
+        if let Some(id) = store.article_id_for_url(c)? {
+            if let Some(a) = store.article(id)? {
+                return Ok(a);
+            }
+        }
+    }
+    Err(QueryError::NotFound(format!("no article with URL {target} (nor an alias of one)")))
+}
+
+pub fn show(store: &Store, target: &str) -> Result<ArticleWithText, QueryError> {
+    let article = resolve(store, target)?;
+    let text = store.version(article.id, article.versions)?.map(|v| v.text).unwrap_or_default();
+    Ok(ArticleWithText { article, text })
+}
+
+pub fn history(store: &Store, target: &str) -> Result<Vec<VersionRecord>, QueryError> {
+    let article = resolve(store, target)?;
+    Ok(store.versions(article.id)?)
+}
+
+/// A unified diff between versions `from` and `to` (default: the last two).
+pub fn diff(
+    store: &Store,
+    target: &str,
+    from: Option<u32>,
+    to: Option<u32>,
+    inline: bool,
+) -> Result<String, QueryError> {
+    let article = resolve(store, target)?;
+    let to = to.unwrap_or(article.versions);
+    let from = from.unwrap_or(to.saturating_sub(1).max(1));
+    let get = |n: u32| -> Result<VersionRecord, QueryError> {
+        store.version(article.id, n)?.ok_or_else(|| {
+            QueryError::BadArgument(format!(
+                "article {} has versions 1 to {}; there is no version {n}",
+                article.id, article.versions
+            ))
+        })
+    };
+    let (a, b) = (get(from)?, get(to)?);
+    let old = format!("{}\n\n{}", a.title, a.text);
+    let new = format!("{}\n\n{}", b.title, b.text);
+    let label = |v: &VersionRecord| {
+        format!("{} version {} ({})", article.url, v.version, v.fetched_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    };
+    Ok(crate::diff::unified(&old, &new, &label(&a), &label(&b), inline))
+}
+
+pub fn events(store: &Store, since: Option<DateTime<Utc>>) -> Result<Vec<EventRecord>, QueryError> {
+    let mut out = Vec::new();
+    for ev in store.events_after(0) {
+        let ev = ev?;
+        if since.is_some_and(|s| ev.time < s) {
+            continue;
+        }
+        out.push(ev);
+    }
+    Ok(out)
+}

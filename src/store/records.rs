@@ -1,0 +1,127 @@
+//! The records kept in the store, as they are serialised (JSON, versions zstd-compressed).
+//! These are also the JSON shapes that `--json` prints, so field names follow `../shared/interface.md`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One article: the identity and the latest state. Versions are kept apart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArticleRecord {
+    pub id: u64,
+    /// The canonical URL under which the article was first stored.
+    pub url: String,
+    /// Other URLs that lead to this article: item links, later canonical URLs, syndicated copies.
+    pub aliases: Vec<String>,
+    pub feeds: Vec<String>,
+    pub title: String,
+    pub first_seen: DateTime<Utc>,
+    pub last_checked: DateTime<Utc>,
+    pub last_changed: DateTime<Utc>,
+    pub versions: u32,
+    pub content_hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+    /// When the re-check schedule next wants the page; `None` once the schedule is exhausted.
+    #[serde(default)]
+    pub next_recheck: Option<DateTime<Utc>>,
+}
+
+/// One stored version of an article's content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionRecord {
+    pub version: u32,
+    pub content_hash: String,
+    pub fetched_at: DateTime<Utc>,
+    pub title: String,
+    pub text: String,
+}
+
+/// What we know of a feed between polls.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FeedState {
+    pub name: String,
+    pub url: String,
+    pub last_fetch: Option<DateTime<Utc>>,
+    /// The HTTP status of the last poll, or `None` when it failed before a response.
+    pub last_status: Option<u16>,
+    /// Validators exactly as the server sent them, echoed back on the next poll.
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// Consecutive failed polls.
+    pub errors: u32,
+    pub last_error: Option<String>,
+    pub next_due: Option<DateTime<Utc>>,
+    /// Entries in the last copy of the feed that parsed.
+    pub items: Option<u32>,
+}
+
+/// A feed entry we have acted on: which article it led to and its fingerprint at the time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntryState {
+    pub article_id: u64,
+    pub fingerprint: String,
+}
+
+/// A durable event: the same fields as the logged one, plus its sequence number and time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRecord {
+    pub seq: u64,
+    pub time: DateTime<Utc>,
+    pub event: String,
+    pub id: u64,
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias_of: Option<String>,
+}
+
+impl EventRecord {
+    /// Writes the event to the log, as a structured line that `jq` can select on `.event`.
+    pub fn log(&self) {
+        match self.event.as_str() {
+            "article.new" => tracing::info!(
+                event = "article.new",
+                seq = self.seq,
+                id = self.id,
+                url = %self.url,
+                feed = self.feed.as_deref().unwrap_or(""),
+                title = self.title.as_deref().unwrap_or(""),
+                content_hash = self.content_hash.as_deref().unwrap_or(""),
+                "new article"
+            ),
+            "article.edited" => tracing::info!(
+                event = "article.edited",
+                seq = self.seq,
+                id = self.id,
+                url = %self.url,
+                feed = self.feed.as_deref().unwrap_or(""),
+                title = self.title.as_deref().unwrap_or(""),
+                content_hash = self.content_hash.as_deref().unwrap_or(""),
+                previous_hash = self.previous_hash.as_deref().unwrap_or(""),
+                version = self.version.unwrap_or(0),
+                "article edited"
+            ),
+            _ => tracing::info!(
+                event = "article.duplicate",
+                seq = self.seq,
+                id = self.id,
+                url = %self.url,
+                alias_of = self.alias_of.as_deref().unwrap_or(""),
+                "known article under a new URL"
+            ),
+        }
+    }
+}
