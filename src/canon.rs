@@ -5,9 +5,36 @@ use url::Url;
 
 /// Query parameters that only track the reader; dropped from every article URL.
 const TRACKING_PARAMS: &[&str] = &[
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "mc_cid", "mc_eid", "igshid", "_ga",
-    "_gl", "ref_src", "ref_url", "cmpid", "ito", "ns_mchannel", "ns_source", "ns_campaign", "ns_linkname",
-    "ns_fee", "spm", "share", "zarsrc", "zarsrc_id", "oly_anon_id", "oly_enc_id", "vero_id", "wt_mc", "icid",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "msclkid",
+    "yclid",
+    "mc_cid",
+    "mc_eid",
+    "igshid",
+    "_ga",
+    "_gl",
+    "ref_src",
+    "ref_url",
+    "cmpid",
+    "ito",
+    "ns_mchannel",
+    "ns_source",
+    "ns_campaign",
+    "ns_linkname",
+    "ns_fee",
+    "spm",
+    "share",
+    "zarsrc",
+    "zarsrc_id",
+    "oly_anon_id",
+    "oly_enc_id",
+    "vero_id",
+    "wt_mc",
+    "icid",
 ];
 
 fn is_tracking(name: &str) -> bool {
@@ -89,11 +116,9 @@ mod tests {
 
     #[test]
     fn is_idempotent() {
-        for s in [
-            "https://example.org/a?utm_x=1&q=%C3%A1#f",
-            "http://EXAMPLE.org/ä?x=1 2",
-            "https://th.example.org/ข่าว/1",
-        ] {
+        for s in
+            ["https://example.org/a?utm_x=1&q=%C3%A1#f", "http://EXAMPLE.org/ä?x=1 2", "https://th.example.org/ข่าว/1"]
+        {
             let once = canon(s);
             assert_eq!(canon(&once), once);
         }

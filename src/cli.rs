@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use crate::log::LogFormat;
 
 #[derive(Debug, Parser)]
-#[command(name = "presswatch", version, about = "News-feed crawler and change monitor: every article, every version, every silent edit.")]
+#[command(
+    name = "presswatch",
+    version,
+    about = "News-feed crawler and change monitor: every article, every version, every silent edit."
+)]
 pub struct Cli {
     /// The TOML configuration [default: $PRESSWATCH_CONFIG, else /etc/presswatch/presswatch.toml, else config/presswatch.toml]
     #[arg(long, global = true, value_name = "FILE")]

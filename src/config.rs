@@ -100,9 +100,8 @@ const DEFAULT_RECHECK: [u64; 5] = [15 * 60, 3600, 6 * 3600, 24 * 3600, 72 * 3600
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError(format!("cannot read config file {}: {e}", path.display()))
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
         Self::parse(&text, path)
     }
 
@@ -222,9 +221,8 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let value: f64 = num
-        .parse()
-        .map_err(|_| format!("expected a size such as \"10MiB\" or \"512KiB\", found \"{s}\""))?;
+    let value: f64 =
+        num.parse().map_err(|_| format!("expected a size such as \"10MiB\" or \"512KiB\", found \"{s}\""))?;
     let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" => 1_000,
@@ -233,11 +231,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "mib" => 1 << 20,
         "g" | "gb" => 1_000_000_000,
         "gib" => 1 << 30,
-        other => {
-            return Err(format!(
-                "unknown size unit \"{other}\" in \"{s}\": use B, KB, KiB, MB, MiB, GB or GiB"
-            ))
-        }
+        other => return Err(format!("unknown size unit \"{other}\" in \"{s}\": use B, KB, KiB, MB, MiB, GB or GiB")),
     };
     Ok((value * mult as f64) as u64)
 }
@@ -338,9 +332,8 @@ mod tests {
         assert!(e.contains("crawler.max_body") && e.contains("parsecs"), "{e}");
         let e = parse("[crawler]\nspeed = 3\n").unwrap_err().0;
         assert!(e.contains("test.toml") && e.contains("speed"), "{e}");
-        let e = parse("[[feed]]\nurl = \"https://a.example/\"\n[[feed]]\nurl = \"https://a.example/x\"\n")
-            .unwrap_err()
-            .0;
+        let e =
+            parse("[[feed]]\nurl = \"https://a.example/\"\n[[feed]]\nurl = \"https://a.example/x\"\n").unwrap_err().0;
         assert!(e.contains("feed[1].name") && e.contains("duplicate"), "{e}");
         let e = parse("[[feed]]\nurl = \"file:///etc/passwd\"\n").unwrap_err().0;
         assert!(e.contains("feed[0].url"), "{e}");

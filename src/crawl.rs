@@ -182,12 +182,8 @@ impl Crawler {
             if queued.contains_key(url.as_str()) {
                 continue;
             }
-            let recheck = art
-                .feeds
-                .iter()
-                .find_map(|f| self.feed_config(f))
-                .map(|f| f.recheck.clone())
-                .unwrap_or_default();
+            let recheck =
+                art.feeds.iter().find_map(|f| self.feed_config(f)).map(|f| f.recheck.clone()).unwrap_or_default();
             out.push(PageJob {
                 url,
                 reason: Reason::Recheck,

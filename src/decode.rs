@@ -76,7 +76,12 @@ fn finish(bytes: &[u8], encoding: &'static Encoding, source: Source) -> Decoded 
     Decoded { text, encoding, source }
 }
 
-fn decode_with(bytes: &[u8], content_type: Option<&str>, host: Option<&str>, declared: Option<&'static Encoding>) -> Decoded {
+fn decode_with(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    host: Option<&str>,
+    declared: Option<&'static Encoding>,
+) -> Decoded {
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
         return finish(&bytes[bom_len..], enc, Source::Bom);
     }
@@ -204,8 +209,8 @@ mod tests {
         assert!(d.text.contains("ข่าววันนี้"));
         let d = decode_html(&bytes, Some("text/html; charset=\"windows-874\""), None);
         assert_eq!(d.source, Source::Header);
-        let (bytes, _, _) =
-            encoding_rs::WINDOWS_1252.encode("<meta http-equiv='Content-Type' content='text/html; charset=iso-8859-1'>é");
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252
+            .encode("<meta http-equiv='Content-Type' content='text/html; charset=iso-8859-1'>é");
         assert!(decode_html(&bytes, None, None).text.ends_with('é'));
     }
 

@@ -25,11 +25,7 @@ pub fn unified(old: &str, new: &str, a: &str, b: &str, inline: bool) -> String {
         let old_len = last.old_range().end - old_start;
         let new_start = first.new_range().start;
         let new_len = last.new_range().end - new_start;
-        out.push_str(&format!(
-            "@@ -{} +{} @@\n",
-            range(old_start, old_len),
-            range(new_start, new_len)
-        ));
+        out.push_str(&format!("@@ -{} +{} @@\n", range(old_start, old_len), range(new_start, new_len)));
         for op in group {
             let (tag, o, n) = op.as_tag_tuple();
             match tag {

@@ -74,7 +74,9 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, feed_url: &Url) -> Result
             .or(entry.links.first())
             .map(|l| l.href.clone())
             // Some RSS feeds put the URL only in a permalink guid.
-            .or_else(|| (entry.id.starts_with("http://") || entry.id.starts_with("https://")).then(|| entry.id.clone()));
+            .or_else(|| {
+                (entry.id.starts_with("http://") || entry.id.starts_with("https://")).then(|| entry.id.clone())
+            });
         let base = entry.base.as_deref().and_then(|b| feed_url.join(b).ok());
         let link = raw_link
             .as_deref()
@@ -82,7 +84,10 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, feed_url: &Url) -> Result
         let Some(link) = link else {
             skipped.push(format!(
                 "item {} has no usable http(s) link ({})",
-                title.as_deref().map(|t| format!("\"{t}\"")).unwrap_or_else(|| format!("#{}", items.len() + skipped.len() + 1)),
+                title
+                    .as_deref()
+                    .map(|t| format!("\"{t}\""))
+                    .unwrap_or_else(|| format!("#{}", items.len() + skipped.len() + 1)),
                 raw_link.as_deref().unwrap_or("none"),
             ));
             continue;
@@ -159,7 +164,9 @@ mod tests {
     #[test]
     fn fingerprint_follows_title_and_summary() {
         let make = |title: &str| {
-            format!(r#"<rss version="2.0"><channel><title>T</title><item><title>{title}</title><link>https://news.example/x</link><description>s</description></item></channel></rss>"#)
+            format!(
+                r#"<rss version="2.0"><channel><title>T</title><item><title>{title}</title><link>https://news.example/x</link><description>s</description></item></channel></rss>"#
+            )
         };
         let a = parse(make("A").as_bytes(), None, &url()).unwrap().items[0].fingerprint.clone();
         let a2 = parse(make("A").as_bytes(), None, &url()).unwrap().items[0].fingerprint.clone();
@@ -177,7 +184,10 @@ mod tests {
             "not a feed: the server sent an HTML page (it links a feed: https://news.example/rss/home.rss)"
         );
         assert!(matches!(parse(b"  \n", None, &url()), Err(FeedError::Empty)));
-        assert!(matches!(parse(b"<rss version=\"2.0\"><channel><item>", None, &url()), Err(FeedError::Parse(_)) | Ok(_)));
+        assert!(matches!(
+            parse(b"<rss version=\"2.0\"><channel><item>", None, &url()),
+            Err(FeedError::Parse(_)) | Ok(_)
+        ));
     }
 
     #[test]

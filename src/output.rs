@@ -105,7 +105,16 @@ pub fn events(out: &mut impl Write, events: &[EventRecord], json: bool) -> io::R
                 "article.edited" => format!("version {}  {}", e.version.unwrap_or(0), e.title.as_deref().unwrap_or("")),
                 _ => e.title.clone().unwrap_or_default(),
             };
-            writeln!(out, "{:>6}  {}  {:<17}  {:>5}  {}\n        {}", e.seq, time(Some(e.time)), e.event, e.id, detail, e.url)?;
+            writeln!(
+                out,
+                "{:>6}  {}  {:<17}  {:>5}  {}\n        {}",
+                e.seq,
+                time(Some(e.time)),
+                e.event,
+                e.id,
+                detail,
+                e.url
+            )?;
         }
     }
     Ok(())

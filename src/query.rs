@@ -184,7 +184,12 @@ pub fn diff(
     let old = format!("{}\n\n{}", a.title, a.text);
     let new = format!("{}\n\n{}", b.title, b.text);
     let label = |v: &VersionRecord| {
-        format!("{} version {} ({})", article.url, v.version, v.fetched_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        format!(
+            "{} version {} ({})",
+            article.url,
+            v.version,
+            v.fetched_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        )
     };
     Ok(crate::diff::unified(&old, &new, &label(&a), &label(&b), inline))
 }

@@ -11,8 +11,13 @@ use url::Url;
 
 use crate::normalize::{content_hash, normalize_line, normalize_text};
 
+mod clean;
+pub use clean::is_chrome_line;
+
 /// Pages with more elements than this are refused rather than parsed for seconds.
 const MAX_ELEMENTS: usize = 200_000;
+/// Fewer visible characters than this is not an article (a brief of two sentences has more).
+const MIN_ARTICLE_CHARS: usize = 120;
 
 /// The extracted article, normalised.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -35,8 +40,22 @@ pub enum ExtractError {
     TooLarge,
 }
 
-/// Extracts the article from a decoded (NFC) HTML document. `page_url` resolves relative canonical links.
+/// Site-specific noise controls (per feed in the config).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// CSS selectors of elements to drop before extraction.
+    pub drop_selectors: Vec<String>,
+    /// Lines of text matching any of these are not part of the article (e.g. a site's "Cập nhật lúc ..." line).
+    pub ignore_lines: Vec<regex::Regex>,
+}
+
+/// Extracts the article from a decoded (NFC) HTML document with default options.
 pub fn extract(html: &str, page_url: Option<&Url>) -> Result<Article, ExtractError> {
+    extract_with(html, page_url, &Options::default())
+}
+
+/// Extracts the article from a decoded HTML document. `page_url` resolves relative canonical links.
+pub fn extract_with(html: &str, page_url: Option<&Url>, options: &Options) -> Result<Article, ExtractError> {
     // NFC before parsing: the extractor compares strings (headline against <title>), and an NFD page could
     // otherwise lead it to other choices than the same page in NFC.
     let html = crate::normalize::nfc(html);
@@ -53,6 +72,14 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> Result<Article, ExtractErr
         .filter(|l| !l.is_empty())
         .or_else(|| meta_content(&doc, &["content-language", "og:locale"]));
 
+    let headings: Vec<String> =
+        doc.select("h1").iter().map(|h| normalize_line(&h.text())).filter(|h| !h.is_empty()).collect();
+    let site_name = meta_content(&doc, &["og:site_name"]).map(|s| normalize_line(&s));
+    for sel in &options.drop_selectors {
+        doc.select(sel).remove();
+    }
+    clean::remove_chrome(&doc);
+
     let cfg = dom_smoothie::Config {
         text_mode: dom_smoothie::TextMode::Formatted,
         max_elements_to_parse: MAX_ELEMENTS,
@@ -66,8 +93,15 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> Result<Article, ExtractErr
         _ => ExtractError::NoArticle,
     })?;
 
-    let title = normalize_line(&article.title);
-    let mut text = normalize_text(&article.text_content);
+    if is_not_an_article(&article.content) {
+        return Err(ExtractError::NoArticle);
+    }
+    let title = choose_title(&normalize_line(&article.title), &headings, site_name.as_deref());
+    let mut text = normalize_text(&article.text_content)
+        .lines()
+        .filter(|l| !clean::is_chrome_line(l) && !options.ignore_lines.iter().any(|r| r.is_match(l)))
+        .collect::<Vec<_>>()
+        .join("\n");
     // Many templates repeat the headline as the first line of the body; count it once.
     if let Some(rest) = text.strip_prefix(title.as_str()) {
         if rest.is_empty() || rest.starts_with('\n') {
@@ -87,6 +121,30 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> Result<Article, ExtractErr
         lang: article.lang.filter(|l| !l.trim().is_empty()).or(lang),
         content_hash,
     })
+}
+
+/// Too little text, or text that is mostly links: a section front, an error page, a paywall stub.
+fn is_not_an_article(content_html: &str) -> bool {
+    let doc = Document::from(content_html);
+    let count = |s: &str| s.chars().filter(|c| !c.is_whitespace()).count();
+    let total = count(&doc.select("body").text());
+    let linked: usize = doc.select("a").iter().map(|a| count(&a.text())).sum();
+    total < MIN_ARTICLE_CHARS || linked * 2 > total
+}
+
+/// The headline. Readability's title comes from `<title>` minus a site suffix, but its suffix heuristic counts
+/// space-separated words and so fails on Thai, Chinese and Japanese. An `<h1>` that the `<title>` begins or ends
+/// with, and that is most of it, is the headline without the site name in any script.
+fn choose_title(readability_title: &str, headings: &[String], site_name: Option<&str>) -> String {
+    let len = |s: &str| s.chars().count();
+    headings
+        .iter()
+        .filter(|h| Some(h.as_str()) != site_name)
+        .filter(|h| readability_title.starts_with(h.as_str()) || readability_title.ends_with(h.as_str()))
+        .filter(|h| len(h) * 2 >= len(readability_title))
+        .max_by_key(|h| len(h))
+        .cloned()
+        .unwrap_or_else(|| readability_title.to_string())
 }
 
 /// `<link rel="canonical">`, else `og:url`, resolved against the page URL; only http(s) URLs count.

@@ -1,0 +1,209 @@
+//! Extraction tests: the same article through different templates and chrome hashes the same; real edits
+//! change the hash; metadata is read.
+
+use super::*;
+
+const VI_TITLE: &str = "Bộ Ngoại giao họp báo thường kỳ về tình hình khu vực";
+const VI_PARAS: [&str; 4] = [
+    "Chiều 27/11, Người phát ngôn Bộ Ngoại giao đã chủ trì họp báo thường kỳ, trả lời nhiều câu hỏi của phóng viên trong và ngoài nước về tình hình thế giới.",
+    "Về quan hệ Việt Nam - Thái Lan, người phát ngôn cho biết hai nước đang thúc đẩy hợp tác trên nhiều lĩnh vực, trong đó có thương mại, đầu tư và du lịch.",
+    "Trả lời câu hỏi về Biển Đông, người phát ngôn khẳng định lập trường nhất quán của Việt Nam là giải quyết các tranh chấp bằng biện pháp hòa bình, trên cơ sở luật pháp quốc tế.",
+    "Cũng tại buổi họp báo, người phát ngôn thông tin về chuyến thăm sắp tới của đoàn đại biểu cấp cao, với 12 văn kiện hợp tác dự kiến được ký kết.",
+];
+
+const TH_TITLE: &str = "นายกรัฐมนตรีเวียดนามเยือนประเทศไทยอย่างเป็นทางการ";
+const TH_PARAS: [&str; 4] = [
+    "นายกรัฐมนตรีเวียดนามเดินทางถึงกรุงเทพมหานครเมื่อเช้าวันจันทร์เพื่อเยือนประเทศไทยอย่างเป็นทางการเป็นเวลาสามวันตามคำเชิญของรัฐบาลไทย",
+    "ทั้งสองฝ่ายได้หารือเกี่ยวกับความร่วมมือด้านการค้าการลงทุนและการท่องเที่ยวโดยตั้งเป้ามูลค่าการค้าทวิภาคีไว้ที่ยี่สิบห้าพันล้านดอลลาร์สหรัฐ",
+    "นอกจากนี้ผู้นำทั้งสองยังได้แลกเปลี่ยนความคิดเห็นเกี่ยวกับสถานการณ์ในภูมิภาคและยืนยันความมุ่งมั่นในการรักษาสันติภาพและเสถียรภาพ",
+    "ในโอกาสนี้มีการลงนามบันทึกความเข้าใจหลายฉบับครอบคลุมด้านการศึกษาวิทยาศาสตร์และเทคโนโลยีรวมถึงพลังงานสะอาด",
+];
+
+/// Decomposes the Vietnamese letters used above into base letter + combining marks (NFD), by hand so that the
+/// test does not depend on the normaliser it checks.
+fn to_nfd(s: &str) -> String {
+    let table: &[(char, &str)] = &[
+        ('ộ', "o\u{323}\u{302}"),
+        ('ạ', "a\u{323}"),
+        ('ọ', "o\u{323}"),
+        ('á', "a\u{301}"),
+        ('ờ', "o\u{31B}\u{300}"),
+        ('ỳ', "y\u{300}"),
+        ('ề', "e\u{302}\u{300}"),
+        ('ì', "i\u{300}"),
+        ('ự', "u\u{31B}\u{323}"),
+        ('ế', "e\u{302}\u{301}"),
+        ('ớ', "o\u{31B}\u{301}"),
+        ('ệ', "e\u{323}\u{302}"),
+        ('ả', "a\u{309}"),
+        ('ỏ', "o\u{309}"),
+        ('ủ', "u\u{309}"),
+        ('ố', "o\u{302}\u{301}"),
+        ('ặ', "a\u{323}\u{306}"),
+        ('ậ', "a\u{323}\u{302}"),
+        ('ị', "i\u{323}"),
+        ('ụ', "u\u{323}"),
+    ];
+    s.chars()
+        .map(|c| table.iter().find(|(k, _)| *k == c).map(|(_, v)| v.to_string()).unwrap_or_else(|| c.to_string()))
+        .collect()
+}
+
+/// A semantic page: `<article>` with a meta line, share bar and related list around the text.
+fn semantic(title: &str, paras: &[&str], n: u32) -> String {
+    let body: String = paras.iter().map(|p| format!("<p>{p}</p>\n")).collect();
+    format!(
+        r#"<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>{title} | Báo Quốc tế</title>
+<link rel="canonical" href="https://baoquocte.vn/bai-viet-{n}.html"><script>var nonce="{n}abc";</script></head>
+<body><header><nav><a href="/">Trang chủ</a> <a href="/thoi-su">Thời sự</a> <a href="/the-gioi">Thế giới</a></nav></header>
+<main><article><h1>{title}</h1>
+<div class="article-meta">Cập nhật lúc 08:{n:02} · {v} lượt xem · Bình luận ({n})</div>
+{body}<div class="share-bar">Chia sẻ: Facebook Zalo Twitter</div></article>
+<aside class="related"><h3>Cùng chủ đề</h3><ul><li><a href="/x-{n}.html">Tin khác số {n}</a></li></ul></aside></main>
+<footer>© Báo Quốc tế {n}</footer></body></html>"#,
+        v = n * 37
+    )
+}
+
+/// A portal page: breadcrumbs and a "same topic" box *inside* the content column, counters in spans.
+fn portal(title: &str, paras: &[&str], n: u32) -> String {
+    let body: String = paras
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let inline = if i == 1 {
+                format!(r#"<div class="box-tinlienquan"><a href="/r-{n}.html">Xem thêm: tin liên quan {n}</a></div>"#)
+            } else {
+                String::new()
+            };
+            format!("<p>  {p} </p>{inline}\n")
+        })
+        .collect();
+    format!(
+        r#"<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"><title>{title}</title></head>
+<body><div id="menu"><ul><li>Trang chủ</li><li>Thời sự</li><li>Kinh tế</li></ul></div>
+<div class="container"><div class="breadcrumb">Trang chủ › Thời sự</div>
+<div class="content-detail"><h1 class="title">{title}</h1>
+<div class="info"><span class="date">27/11/2026 08:{n:02}</span> <span class="views">{v} lượt xem</span></div>
+{body}<div class="ads">Quảng cáo {n}</div>
+<div class="comments"><h4>Bình luận ({n})</h4><p>Ý kiến bạn đọc số {n}</p></div></div>
+<div class="sidebar"><h4>Đọc nhiều</h4><a>Bài {n}</a></div></div></body></html>"#,
+        v = n * 11
+    )
+}
+
+/// Div soup: meaningless class names, `<br>`-separated paragraphs, counters as bare text lines.
+fn div_soup(title: &str, paras: &[&str], n: u32) -> String {
+    let body = paras.join("<br><br>\n");
+    format!(
+        r#"<html><head><title>{title}</title></head><body>
+<div class="x9f"><div class="q1"><a href="/">Home</a> | <a href="/a">A</a> | <a href="/b">B</a></div></div>
+<div class="k2"><div class="z7"><b>{title}</b></div>
+<div class="z8">{n} phút trước</div>
+<div class="z9">{body}</div>
+<div class="z3">{v} lượt xem</div></div>
+<div class="x0">Copyright {n}</div></body></html>"#,
+        v = n * 3
+    )
+}
+
+fn hash_of(html: &str) -> Article {
+    extract(html, Some(&Url::parse("https://baoquocte.vn/bai-viet-1.html").unwrap())).unwrap()
+}
+
+#[test]
+fn semantic_page_extracts_exact_text_and_metadata() {
+    let a = hash_of(&semantic(VI_TITLE, &VI_PARAS, 5));
+    assert_eq!(a.title, VI_TITLE);
+    assert_eq!(a.text, VI_PARAS.join("\n"));
+    assert_eq!(a.canonical_url.as_deref(), Some("https://baoquocte.vn/bai-viet-5.html"));
+    assert_eq!(a.lang.as_deref(), Some("vi"));
+    assert_eq!(a.content_hash, content_hash(VI_TITLE, &VI_PARAS.join("\n")));
+}
+
+#[test]
+fn chrome_churn_and_templates_do_not_change_the_hash() {
+    let expected = content_hash(VI_TITLE, &VI_PARAS.join("\n"));
+    for n in [1, 7, 42] {
+        for (name, html) in [
+            ("semantic", semantic(VI_TITLE, &VI_PARAS, n)),
+            ("portal", portal(VI_TITLE, &VI_PARAS, n)),
+            ("div soup", div_soup(VI_TITLE, &VI_PARAS, n)),
+            ("semantic NFD", to_nfd(&semantic(VI_TITLE, &VI_PARAS, n))),
+            ("portal NFD", to_nfd(&portal(VI_TITLE, &VI_PARAS, n))),
+        ] {
+            let a = hash_of(&html);
+            assert_eq!(a.text, VI_PARAS.join("\n"), "{name} #{n}");
+            assert_eq!(a.title, VI_TITLE, "{name} #{n}");
+            assert_eq!(a.content_hash, expected, "{name} #{n}");
+        }
+    }
+}
+
+#[test]
+fn thai_with_and_without_zero_width_spaces_hashes_the_same() {
+    let expected = content_hash(TH_TITLE, &TH_PARAS.join("\n"));
+    let zwsp: Vec<String> =
+        TH_PARAS.iter().map(|p| p.replace("ที่", "\u{200B}ที่").replace("การ", "การ\u{200B}")).collect();
+    let zwsp: Vec<&str> = zwsp.iter().map(String::as_str).collect();
+    for n in [2, 9] {
+        for html in [semantic(TH_TITLE, &TH_PARAS, n), semantic(TH_TITLE, &zwsp, n), div_soup(TH_TITLE, &zwsp, n)] {
+            let a = hash_of(&html);
+            assert_eq!((a.title.as_str(), a.text.as_str()), (TH_TITLE, TH_PARAS.join("\n").as_str()));
+            assert_eq!(a.content_hash, expected);
+        }
+    }
+}
+
+#[test]
+fn real_edits_change_the_hash() {
+    let base = hash_of(&semantic(VI_TITLE, &VI_PARAS, 1)).content_hash;
+    let mut one_digit = VI_PARAS;
+    one_digit[3] = "Cũng tại buổi họp báo, người phát ngôn thông tin về chuyến thăm sắp tới của đoàn đại biểu cấp cao, với 13 văn kiện hợp tác dự kiến được ký kết.";
+    let mut one_char = VI_PARAS;
+    one_char[0] = "Chiều 27/11, Người phát ngôn Bộ Ngoại giao đã chủ trì họp báo thường kỳ, trả lời nhiều câu hỏi của phóng viên trong và ngoài nước về tình hình thế giới!";
+    let dropped = &VI_PARAS[..3];
+    for (name, html) in [
+        ("digit", semantic(VI_TITLE, &one_digit, 1)),
+        ("char", semantic(VI_TITLE, &one_char, 1)),
+        ("dropped paragraph", semantic(VI_TITLE, dropped, 1)),
+        ("title", semantic("Bộ Ngoại giao họp báo thường kỳ về tình hình thế giới", &VI_PARAS, 1)),
+    ] {
+        assert_ne!(hash_of(&html).content_hash, base, "{name}");
+    }
+    let mut thai = TH_PARAS;
+    thai[0] = "นายกรัฐมนตรีเวียดนามเดินทางถึงกรุงเทพมหานครเมื่อเช้าวันอังคารเพื่อเยือนประเทศไทยอย่างเป็นทางการเป็นเวลาสามวันตามคำเชิญของรัฐบาลไทย";
+    assert_ne!(
+        hash_of(&semantic(TH_TITLE, &thai, 1)).content_hash,
+        hash_of(&semantic(TH_TITLE, &TH_PARAS, 1)).content_hash
+    );
+}
+
+#[test]
+fn headline_repeated_in_body_is_counted_once() {
+    let html = format!(
+        "<html><head><title>{VI_TITLE}</title></head><body><div><p>{VI_TITLE}</p>{}</div></body></html>",
+        VI_PARAS.iter().map(|p| format!("<p>{p}</p>")).collect::<String>()
+    );
+    let a = hash_of(&html);
+    assert_eq!(a.text, VI_PARAS.join("\n"));
+}
+
+#[test]
+fn page_without_an_article_is_refused() {
+    let front = r#"<html><head><title>Trang chủ</title></head><body><nav><a href="/a">A</a><a href="/b">B</a></nav>
+<ul><li><a href="/1.html">Tin 1</a></li><li><a href="/2.html">Tin 2</a></li></ul></body></html>"#;
+    assert_eq!(extract(front, None), Err(ExtractError::NoArticle));
+    assert_eq!(extract("", None), Err(ExtractError::NoArticle));
+}
+
+#[test]
+fn og_url_is_the_fallback_canonical_and_front_pages_are_resolved() {
+    let html = format!(
+        r#"<html><head><meta property="og:url" content="/bai-viet-9.html?utm_source=fb"><meta property="article:modified_time" content="2026-11-27T10:00:00+07:00"></head><body><article><h1>{VI_TITLE}</h1>{}</article></body></html>"#,
+        VI_PARAS.iter().map(|p| format!("<p>{p}</p>")).collect::<String>()
+    );
+    let a = hash_of(&html);
+    assert_eq!(a.canonical_url.as_deref(), Some("https://baoquocte.vn/bai-viet-9.html"));
+    assert_eq!(a.modified.as_deref(), Some("2026-11-27T03:00:00Z"));
+}

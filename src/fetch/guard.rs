@@ -39,7 +39,9 @@ impl Policy {
             return Ok(());
         }
         match forbidden_reason(ip) {
-            Some(reason) => Err(format!("address {ip} is {reason}; set allow_private_networks or allow_hosts to reach it")),
+            Some(reason) => {
+                Err(format!("address {ip} is {reason}; set allow_private_networks or allow_hosts to reach it"))
+            }
             None => Ok(()),
         }
     }

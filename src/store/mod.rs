@@ -20,8 +20,8 @@ pub mod records;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use sled::Transactional;
 use serde::{de::DeserializeOwned, Serialize};
+use sled::Transactional;
 
 pub use observe::{next_recheck, Observation, Outcome};
 pub use records::{ArticleRecord, EntryState, EventRecord, FeedState, VersionRecord};
@@ -183,8 +183,8 @@ impl Store {
     /// fetching it again.
     pub fn link_entry(&self, feed: &str, key: &str, fingerprint: &str, article_id: u64) -> Result<()> {
         let state = EntryState { article_id, fingerprint: fingerprint.to_string() };
-        let res: std::result::Result<(), sled::transaction::TransactionError<()>> =
-            (&self.articles, &self.entries).transaction(|(articles, entries)| {
+        let res: std::result::Result<(), sled::transaction::TransactionError<()>> = (&self.articles, &self.entries)
+            .transaction(|(articles, entries)| {
                 entries.insert(entry_key(feed, key), to_json(&state))?;
                 if let Some(raw) = articles.get(article_id.to_be_bytes())? {
                     let mut art: ArticleRecord = serde_json::from_slice(&raw)

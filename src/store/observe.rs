@@ -57,20 +57,16 @@ pub fn next_recheck(
     now: DateTime<Utc>,
     schedule: &[std::time::Duration],
 ) -> Option<DateTime<Utc>> {
-    schedule
-        .iter()
-        .filter_map(|d| chrono::Duration::from_std(*d).ok())
-        .map(|d| first_seen + d)
-        .find(|t| *t > now)
+    schedule.iter().filter_map(|d| chrono::Duration::from_std(*d).ok()).map(|d| first_seen + d).find(|t| *t > now)
 }
 
 type Abort = ConflictableTransactionError<String>;
 
 fn read_article(articles: &TransactionalTree, id: u64) -> Result<Option<ArticleRecord>, Abort> {
     match articles.get(id.to_be_bytes())? {
-        Some(raw) => serde_json::from_slice(&raw)
-            .map(Some)
-            .map_err(|e| Abort::Abort(format!("article {id} is unreadable: {e}"))),
+        Some(raw) => {
+            serde_json::from_slice(&raw).map(Some).map_err(|e| Abort::Abort(format!("article {id} is unreadable: {e}")))
+        }
         None => Ok(None),
     }
 }
@@ -129,6 +125,9 @@ impl Store {
                 .into_iter()
                 .map(|u| urls.get(u.as_bytes()).map(|v| v.map(|v| be_u64(&v))))
                 .collect::<Result<Vec<_>, _>>()?;
+            // A fetched URL that no article had yet, which still leads to a known article (through its canonical
+            // link or the feed entry), is a new alias of it: reported as a duplicate when the content is the same.
+            let fetched_url_is_new = url_ids[1].is_none();
             let mut id = url_ids.into_iter().flatten().next();
             if id.is_none() {
                 if let Some(k) = obs.known_id {
@@ -202,7 +201,12 @@ impl Store {
                     art.modified = modified.clone().or(art.modified.take());
                     art.lang = a.lang.clone().or(art.lang.take());
                     set_recheck(&mut art)?;
-                    if art.content_hash == a.content_hash {
+                    if art.content_hash == a.content_hash && fetched_url_is_new {
+                        let mut ev = new_event("article.duplicate", id, &obs.fetched_url)?;
+                        ev.alias_of = Some(art.url.clone());
+                        ev.feed = obs.feeds.first().cloned();
+                        (Outcome::Duplicate { id, event: ev }, art)
+                    } else if art.content_hash == a.content_hash {
                         (Outcome::Unchanged { id }, art)
                     } else {
                         let previous_hash = std::mem::replace(&mut art.content_hash, a.content_hash.clone());

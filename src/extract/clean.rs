@@ -1,0 +1,321 @@
+//! Chrome removal: what the Readability scoring keeps but an edit detector must not see.
+//!
+//! Readability picks the right content column, but news templates put volatile things *inside* it: view and
+//! comment counters, "updated 3 minutes ago", share bars, "same topic" lists. They change on every request and
+//! would make every re-check look like an edit. Two layers remove them:
+//! 1. before scoring, elements whose tag, role or class/id names say "chrome" are dropped from the DOM;
+//! 2. after extraction, short lines that are only counters, share labels or relative timestamps are dropped,
+//!    in several languages (Vietnamese, Thai, English, Chinese, Japanese, Korean and more).
+
+use std::sync::LazyLock;
+
+use dom_query::Document;
+use regex::Regex;
+
+/// Elements that are never article text.
+const CHROME_SELECTOR: &str = "nav, aside, footer, form, button, select, input, textarea, dialog, template, \
+    noscript, iframe, svg, [hidden], [aria-hidden=\"true\"], [role=\"navigation\"], [role=\"complementary\"], \
+    [role=\"banner\"], [role=\"contentinfo\"], [role=\"dialog\"], [role=\"toolbar\"]";
+
+/// Whole class/id tokens (split on `-`, `_` and white space) that mark chrome.
+const CHROME_TOKENS: &[&str] = &[
+    "share",
+    "shares",
+    "sharing",
+    "sharebar",
+    "social",
+    "socials",
+    "sns",
+    "related",
+    "relate",
+    "recommend",
+    "recommended",
+    "comment",
+    "comments",
+    "counter",
+    "counters",
+    "viewcount",
+    "views",
+    "breadcrumb",
+    "breadcrumbs",
+    "newsletter",
+    "subscribe",
+    "subscription",
+    "advert",
+    "advertisement",
+    "ads",
+    "ad",
+    "adv",
+    "adsbygoogle",
+    "banner",
+    "sponsor",
+    "sponsored",
+    "promo",
+    "popup",
+    "modal",
+    "cookie",
+    "cookies",
+    "gdpr",
+    "meta",
+    "byline",
+    "timestamp",
+    "dateline",
+    "updated",
+    "toolbar",
+    "tools",
+    "rating",
+    "follow",
+    "widget",
+    "sidebar",
+    "navbar",
+    "navigation",
+    "menu",
+    "footer",
+    "masthead",
+    "tags",
+    "tag",
+    "keywords",
+    "print",
+    "hidden",
+    "more",
+    "readmore",
+    "mostread",
+    "trending",
+    "popular",
+    "author",
+];
+
+/// Substrings of a class/id (with `-` and `_` removed) that mark chrome in Vietnamese CMS templates.
+const CHROME_SUBSTRINGS: &[&str] = &[
+    "lienquan",
+    "cungchude",
+    "chude",
+    "xemthem",
+    "docthem",
+    "tinkhac",
+    "binhluan",
+    "luotxem",
+    "chiase",
+    "theodoi",
+    "relatednews",
+    "relatedpost",
+    "samecategory",
+    "samecate",
+    "mostview",
+];
+
+fn is_chrome_name(value: &str) -> bool {
+    let lower = value.to_lowercase();
+    if lower.split(|c: char| c == '-' || c == '_' || c.is_whitespace()).any(|t| CHROME_TOKENS.contains(&t)) {
+        return true;
+    }
+    let squashed: String = lower.chars().filter(|c| *c != '-' && *c != '_').collect();
+    CHROME_SUBSTRINGS.iter().any(|s| squashed.contains(s))
+}
+
+/// Removes chrome elements; returns a description of each removal, for `extract --explain`.
+pub fn remove_chrome(doc: &Document) -> Vec<String> {
+    let mut removed = Vec::new();
+    for node in doc.select(CHROME_SELECTOR).nodes() {
+        if node.is(":has(h1), :has(article), :has([itemprop=\"articleBody\"])") {
+            continue;
+        }
+        removed.push(format!("<{}> (chrome element)", node.node_name().unwrap_or_default()));
+        node.remove_from_parent();
+    }
+    for node in doc.select("[class], [id]").nodes() {
+        let name = node.node_name().unwrap_or_default();
+        if matches!(name.as_ref(), "html" | "body" | "article" | "main" | "h1") {
+            continue;
+        }
+        let class = node.attr("class").unwrap_or_default();
+        let id = node.attr("id").unwrap_or_default();
+        if !(is_chrome_name(&class) || is_chrome_name(&id)) {
+            continue;
+        }
+        // A wrapper that holds the headline or the article itself is layout, not chrome.
+        if node.is(":has(h1), :has(article), :has([itemprop=\"articleBody\"])") {
+            continue;
+        }
+        removed.push(format!("<{name} class=\"{class}\" id=\"{id}\"> (chrome class or id)"));
+        node.remove_from_parent();
+    }
+    removed
+}
+
+/// Words that, with numbers and punctuation, make up counter and share lines.
+const COUNTER_WORDS: &[&str] = &[
+    // Vietnamese
+    "lượt xem",
+    "lượt thích",
+    "lượt chia sẻ",
+    "lượt đọc",
+    "bình luận",
+    "chia sẻ",
+    "thích",
+    "xem",
+    "theo dõi",
+    "lưu",
+    "in bài",
+    "gửi",
+    "phản hồi",
+    "tin liên quan",
+    "cùng chủ đề",
+    // Thai
+    "ความคิดเห็น",
+    "เข้าชม",
+    "ครั้ง",
+    "อ่าน",
+    "แชร์",
+    "ถูกใจ",
+    "ผู้ชม",
+    "วิว",
+    // English and brand names of share targets
+    "views",
+    "view",
+    "likes",
+    "like",
+    "comments",
+    "comment",
+    "shares",
+    "share",
+    "reads",
+    "read",
+    "print",
+    "email",
+    "facebook",
+    "twitter",
+    "zalo",
+    "linkedin",
+    "telegram",
+    "whatsapp",
+    "pinterest",
+    "reddit",
+    "line",
+    "messenger",
+    "copy link",
+    "tweet",
+    "save",
+    "follow",
+    "follow us",
+    "on",
+    "trên",
+    "google news",
+    // Chinese, Japanese, Korean
+    "阅读",
+    "閱讀",
+    "评论",
+    "評論",
+    "分享",
+    "点赞",
+    "浏览",
+    "次",
+    "コメント",
+    "いいね",
+    "シェア",
+    "閲覧",
+    "조회",
+    "댓글",
+    "공유",
+    "좋아요",
+];
+
+static RELATIVE_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\d+\s*(giây|phút|giờ|ngày|tuần|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|วินาที|นาที|ชั่วโมง|วัน|秒|分钟|分鐘|小时|小時|天|分|時間|日|초|분|시간|일)\s*(trước|ago|ที่แล้ว|ก่อน|前|전)",
+    )
+    .expect("valid regex")
+});
+
+static FOLLOW_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(theo dõi|follow us|follow|ติดตาม|关注|關注|フォロー|팔로우)\b").expect("valid regex")
+});
+
+static STAMP_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*(cập nhật|cap nhat|đăng lúc|đăng ngày|ngày đăng|thời gian|last updated|updated|published|posted|modified|อัปเดต|อัพเดท|อัพเดต|เผยแพร่|แก้ไขล่าสุด|更新|发布|發佈|公開|업데이트|수정|입력)",
+    )
+    .expect("valid regex")
+});
+
+/// Is this line (already normalised) page chrome?
+pub fn is_chrome_line(line: &str) -> bool {
+    let chars = line.chars().count();
+    if chars > 120 {
+        return false;
+    }
+    if chars <= 60 && FOLLOW_PREFIX.is_match(line) {
+        return true;
+    }
+    if chars <= 80
+        && (RELATIVE_TIME.is_match(line) || (STAMP_PREFIX.is_match(line) && line.chars().any(|c| c.is_ascii_digit())))
+    {
+        return true;
+    }
+    // Remove every counter word, then every digit, punctuation and space: nothing left means chrome.
+    let mut rest = line.to_lowercase();
+    let mut sorted: Vec<&&str> = COUNTER_WORDS.iter().collect();
+    sorted.sort_by_key(|w| std::cmp::Reverse(w.len()));
+    let mut had_word = false;
+    for w in sorted {
+        if rest.contains(*w) {
+            had_word = true;
+            rest = rest.replace(*w, " ");
+        }
+    }
+    let residue = rest.chars().any(|c| c.is_alphabetic());
+    let only_numbers = !had_word && line.chars().any(|c| c.is_ascii_digit());
+    !residue && (had_word || only_numbers) && chars <= 80
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chrome_lines_in_several_languages() {
+        for l in [
+            "1.234 lượt xem",
+            "Bình luận (15)",
+            "Chia sẻ: Facebook Zalo Twitter",
+            "ความคิดเห็น 23",
+            "เข้าชม 1,024 ครั้ง",
+            "Updated 5 minutes ago",
+            "Cập nhật lúc 08:15 27/11/2026",
+            "Cập nhật: 3 phút trước",
+            "อัปเดต 10:45 น.",
+            "3 giờ trước",
+            "阅读 1024 · 评论 8",
+            "27/11/2026 08:15",
+            "Theo dõi Baoquocte.vn trên Google News",
+            "Share | Tweet | Email",
+        ] {
+            assert!(is_chrome_line(l), "{l} should be chrome");
+        }
+    }
+
+    #[test]
+    fn article_sentences_are_not_chrome() {
+        for l in [
+            "Giá vàng tăng 2% trong phiên sáng nay.",
+            "Chiều 27/11, Người phát ngôn Bộ Ngoại giao đã chủ trì họp báo thường kỳ.",
+            "นายกรัฐมนตรีเดินทางเยือนเวียดนาม 3 วัน",
+            "The minister said 15 people were injured.",
+            "Xem thêm: chính sách mới về thuế thu nhập cá nhân",
+            "Updated guidance from the ministry says schools reopen on Monday, 2 December, across the country.",
+        ] {
+            assert!(!is_chrome_line(l), "{l} should be kept");
+        }
+    }
+
+    #[test]
+    fn chrome_names() {
+        assert!(is_chrome_name("article-meta"));
+        assert!(is_chrome_name("box_tin_lien_quan"));
+        assert!(is_chrome_name("social-share-bar"));
+        assert!(is_chrome_name("post-views"));
+        assert!(!is_chrome_name("article-body"));
+        assert!(!is_chrome_name("content detail"));
+        assert!(!is_chrome_name("headline"));
+    }
+}
