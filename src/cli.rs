@@ -27,6 +27,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The daemon: poll every feed on its schedule until SIGTERM/SIGINT; SIGHUP reloads the configuration.
+    Run,
     /// One full pass: poll every feed once, fetch new items, re-check due articles, then exit.
     Once,
     /// Every configured feed with its state.

@@ -19,6 +19,8 @@ pub struct Config {
     /// Where the config was read from, for messages.
     pub source: PathBuf,
     pub store_path: PathBuf,
+    /// The daemon's query socket, when set; else `$RUNTIME_DIRECTORY/presswatch.sock` or one in the store.
+    pub socket: Option<PathBuf>,
     pub crawler: CrawlerConfig,
     pub feeds: Vec<FeedConfig>,
 }
@@ -62,6 +64,7 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawStore {
     path: Option<String>,
+    socket: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -191,7 +194,8 @@ impl Config {
             feeds.push(FeedConfig { name, url, interval, recheck });
         }
 
-        Ok(Config { source: source.to_path_buf(), store_path, crawler, feeds })
+        let socket = raw.store.socket.filter(|s| !s.trim().is_empty()).map(|s| expand_home(&s));
+        Ok(Config { source: source.to_path_buf(), store_path, socket, crawler, feeds })
     }
 }
 

@@ -3,6 +3,7 @@
 //! over the feeds its scheduler finds due.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -76,6 +77,8 @@ pub struct Crawler {
     fetcher: Fetcher,
     /// Extraction is CPU-bound: at most one page per core at a time, off the async workers.
     extract_slots: Arc<Semaphore>,
+    /// Unix milliseconds of the last finished feed or page, for the daemon's watchdog.
+    progress: Arc<AtomicI64>,
 }
 
 /// Exponential backoff for a feed that failed `errors` times in a row: interval × 2^(errors−1), capped.
@@ -88,7 +91,23 @@ impl Crawler {
     pub fn new(config: Arc<Config>, store: Store) -> anyhow::Result<Crawler> {
         let fetcher = Fetcher::new(&config.crawler)?;
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-        Ok(Crawler { config, store, fetcher, extract_slots: Arc::new(Semaphore::new(cores)) })
+        Ok(Crawler {
+            config,
+            store,
+            fetcher,
+            extract_slots: Arc::new(Semaphore::new(cores)),
+            progress: Arc::new(AtomicI64::new(0)),
+        })
+    }
+
+    /// Shares a progress clock with the daemon's watchdog: it moves on every finished feed poll or page.
+    pub fn with_progress(mut self, progress: Arc<AtomicI64>) -> Crawler {
+        self.progress = progress;
+        self
+    }
+
+    fn tick(&self) {
+        self.progress.store(Utc::now().timestamp_millis(), Ordering::Relaxed);
     }
 
     pub fn store(&self) -> &Store {
@@ -109,6 +128,7 @@ impl Crawler {
         let mut jobs: HashMap<String, PageJob> = HashMap::new();
         let mut order = Vec::new();
         while let Some(res) = polls.join_next().await {
+            self.tick();
             let (feed_stats, feed_jobs) = res.expect("feed poll task panicked");
             stats.add(&feed_stats);
             for job in feed_jobs {
@@ -137,6 +157,7 @@ impl Crawler {
             fetches.spawn(async move { this.fetch_page(job).await });
         }
         while let Some(res) = fetches.join_next().await {
+            self.tick();
             stats.add(&res.expect("page task panicked"));
         }
         if let Err(e) = self.store.flush() {
@@ -178,7 +199,7 @@ impl Crawler {
                 continue;
             }
             let Ok(Some(art)) = self.store.article(id) else { continue };
-            let Ok(url) = Url::parse(&art.url) else { continue };
+            let Ok(url) = Url::parse(art.fetched_from.as_deref().unwrap_or(&art.url)) else { continue };
             if queued.contains_key(url.as_str()) {
                 continue;
             }

@@ -5,8 +5,10 @@
 
 pub mod canon;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod crawl;
+pub mod daemon;
 pub mod decode;
 pub mod diff;
 pub mod extract;

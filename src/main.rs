@@ -5,15 +5,17 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
 
 use presswatch::cli::{Cli, Command};
+use presswatch::client::{self, ClientError};
 use presswatch::config::{self, Config};
 use presswatch::log::{self, Target};
-use presswatch::query::{self, ArticleFilter, QueryError};
+use presswatch::query::{self, Answer, ArticleFilter, QueryError, Request};
 use presswatch::store::Store;
-use presswatch::{crawl, decode, extract};
+use presswatch::{crawl, daemon, decode, extract};
 
 mod output;
 
@@ -49,8 +51,7 @@ impl From<std::io::Error> for Fatal {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let is_crawler = matches!(cli.command, Command::Once);
-    if is_crawler {
+    if matches!(cli.command, Command::Once | Command::Run) {
         log::init(cli.log_format, Target::Stdout, "info");
     } else {
         log::init(cli.log_format, Target::Stderr, "warn");
@@ -72,77 +73,121 @@ fn load_config(cli_path: Option<&Path>) -> Result<Config, Fatal> {
     Config::load(&path).map_err(Fatal::usage)
 }
 
-fn open_store(cfg: &Config) -> Result<Store, Fatal> {
-    Store::open(&cfg.store_path).map_err(Fatal::other)
+fn runtime() -> Result<tokio::runtime::Runtime, Fatal> {
+    tokio::runtime::Runtime::new().map_err(|e| Fatal::other(format!("cannot start the async runtime: {e}")))
+}
+
+/// Answers a query through the daemon's socket when a daemon runs, else from the store directly.
+fn ask(cfg: &Config, request: &Request) -> Result<Answer, Fatal> {
+    if let Some(mut stream) = client::connect(cfg) {
+        return match client::ask(&mut stream, request, Duration::from_secs(120)) {
+            Ok(answer) => Ok(answer),
+            Err(ClientError::Query(e)) => Err(e.into()),
+            Err(e) => Err(Fatal::other(e)),
+        };
+    }
+    let store = Store::open(&cfg.store_path).map_err(Fatal::other)?;
+    query::answer(&store, Some(cfg), request).map_err(Fatal::from)
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Fatal> {
-    let mut out = std::io::stdout().lock();
+    // Not locked for the whole run: `run` and `once` log to stdout from many threads, and a lock held here
+    // would block every one of them.
+    let mut out = std::io::stdout();
+    let config_path = config::resolve_path(cli.config.as_deref());
     match cli.command {
         Command::Extract { url, files, json } => return extract_files(url.as_deref(), &files, json),
+        Command::Run => {
+            let cfg = load_config(cli.config.as_deref())?;
+            runtime()?.block_on(daemon::run(config_path, cfg)).map_err(Fatal::other)?;
+        }
         Command::Once => {
             let cfg = Arc::new(load_config(cli.config.as_deref())?);
-            let store = open_store(&cfg)?;
-            let runtime = tokio::runtime::Runtime::new().map_err(Fatal::other)?;
+            let store = Store::open(&cfg.store_path).map_err(Fatal::other)?;
             let crawler = crawl::Crawler::new(cfg.clone(), store).map_err(Fatal::other)?;
-            runtime.block_on(crawler.pass(&cfg.feeds));
+            runtime()?.block_on(crawler.pass(&cfg.feeds));
             crawler.store().flush().map_err(Fatal::other)?;
         }
         Command::Feeds { json } => {
             let cfg = load_config(cli.config.as_deref())?;
-            let store = open_store(&cfg)?;
-            output::feeds(&mut out, &query::feeds(&store, Some(&cfg))?, json)?;
+            if let Answer::Feeds(f) = ask(&cfg, &Request::Feeds)? {
+                output::feeds(&mut out, &f, json)?;
+            }
         }
         Command::Articles { feed, since, edited, limit, json } => {
             let since = since.map(|s| query::parse_when(&s, chrono::Utc::now())).transpose()?;
             let cfg = load_config(cli.config.as_deref())?;
-            let store = open_store(&cfg)?;
             let filter = ArticleFilter { feed, since, edited, limit };
-            output::articles(&mut out, &query::articles(&store, &filter)?, json)?;
+            if let Answer::Articles(a) = ask(&cfg, &Request::Articles(filter))? {
+                output::articles(&mut out, &a, json)?;
+            }
         }
         Command::Show { target, json } => {
             let cfg = load_config(cli.config.as_deref())?;
-            let store = open_store(&cfg)?;
-            output::show(&mut out, &query::show(&store, &target)?, json)?;
+            if let Answer::Show(a) = ask(&cfg, &Request::Show { target })? {
+                output::show(&mut out, &a, json)?;
+            }
         }
         Command::History { target, json } => {
             let cfg = load_config(cli.config.as_deref())?;
-            let store = open_store(&cfg)?;
-            output::history(&mut out, &query::history(&store, &target)?, json)?;
+            if let Answer::History(v) = ask(&cfg, &Request::History { target })? {
+                output::history(&mut out, &v, json)?;
+            }
         }
         Command::Diff { target, from, to, plain } => {
             let cfg = load_config(cli.config.as_deref())?;
-            let store = open_store(&cfg)?;
-            let d = query::diff(&store, &target, from, to, !plain)?;
-            out.write_all(d.as_bytes())?;
+            if let Answer::Diff(d) = ask(&cfg, &Request::Diff { target, from, to, inline: !plain })? {
+                out.write_all(d.as_bytes())?;
+            }
         }
         Command::Events { since, follow, json } => {
             let since = since.map(|s| query::parse_when(&s, chrono::Utc::now())).transpose()?;
             let cfg = load_config(cli.config.as_deref())?;
-            let store = open_store(&cfg)?;
-            let events = query::events(&store, since)?;
-            let mut last = events.last().map(|e| e.seq).unwrap_or(0);
-            output::events(&mut out, &events, json)?;
+            let mut last = 0;
+            if let Answer::Events(events) = ask(&cfg, &Request::Events { since, after_seq: 0 })? {
+                last = events.last().map(|e| e.seq).unwrap_or(0);
+                output::events(&mut out, &events, json)?;
+            }
             if follow {
                 out.flush()?;
-                let mut sub = store.watch_events();
-                loop {
-                    // Wake on any insert, then print everything after the last printed seq.
-                    if sub.next().is_none() {
-                        break;
-                    }
-                    let new: Vec<_> = store.events_after(last).collect::<Result<_, _>>().map_err(Fatal::other)?;
-                    if let Some(e) = new.last() {
-                        last = e.seq;
-                    }
-                    output::events(&mut out, &new, json)?;
-                    out.flush()?;
-                }
+                follow_events(&cfg, last, json, &mut out)?;
             }
         }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `events --follow`: waits on the daemon when one runs; otherwise looks into the store once a second,
+/// holding it only for the look so that a daemon can start meanwhile.
+fn follow_events(cfg: &Config, mut last: u64, json: bool, out: &mut impl Write) -> Result<(), Fatal> {
+    loop {
+        let request = Request::WaitEvents { after_seq: last, wait_ms: 25_000 };
+        let events = match client::connect(cfg) {
+            Some(mut stream) => match client::ask(&mut stream, &request, Duration::from_secs(60)) {
+                Ok(Answer::Events(e)) => e,
+                Ok(_) => Vec::new(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "lost the daemon; retrying");
+                    std::thread::sleep(Duration::from_secs(1));
+                    Vec::new()
+                }
+            },
+            None => {
+                std::thread::sleep(Duration::from_secs(1));
+                match Store::open(&cfg.store_path) {
+                    Ok(store) => store.events_after(last).collect::<Result<Vec<_>, _>>().map_err(Fatal::other)?,
+                    // Locked: a daemon is starting; its socket will answer next time round.
+                    Err(_) => Vec::new(),
+                }
+            }
+        };
+        if let Some(e) = events.last() {
+            last = e.seq;
+        }
+        output::events(out, &events, json)?;
+        out.flush()?;
+    }
 }
 
 /// `extract`: each file on its own; a file that cannot be read or holds no article is reported and the others

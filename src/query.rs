@@ -194,9 +194,103 @@ pub fn diff(
     Ok(crate::diff::unified(&old, &new, &label(&a), &label(&b), inline))
 }
 
-pub fn events(store: &Store, since: Option<DateTime<Utc>>) -> Result<Vec<EventRecord>, QueryError> {
+/// A query as it travels from the CLI to the daemon's socket (one JSON line).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "query", rename_all = "snake_case")]
+pub enum Request {
+    Feeds,
+    Articles(ArticleFilter),
+    Show {
+        target: String,
+    },
+    History {
+        target: String,
+    },
+    Diff {
+        target: String,
+        from: Option<u32>,
+        to: Option<u32>,
+        inline: bool,
+    },
+    /// Events after `after_seq` (and not before `since`).
+    Events {
+        since: Option<DateTime<Utc>>,
+        after_seq: u64,
+    },
+    /// Like `Events`, but waits up to `wait_ms` for at least one new event first (for `--follow`).
+    WaitEvents {
+        after_seq: u64,
+        wait_ms: u64,
+    },
+}
+
+/// The answer to a [`Request`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "answer", content = "data", rename_all = "snake_case")]
+pub enum Answer {
+    Feeds(Vec<FeedView>),
+    Articles(Vec<ArticleRecord>),
+    Show(Box<ArticleWithText>),
+    History(Vec<VersionRecord>),
+    Diff(String),
+    Events(Vec<EventRecord>),
+}
+
+/// A query error as it travels over the socket.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireError {
+    pub kind: String,
+    pub message: String,
+}
+
+impl From<&QueryError> for WireError {
+    fn from(e: &QueryError) -> WireError {
+        let kind = match e {
+            QueryError::NotFound(_) => "not_found",
+            QueryError::BadArgument(_) => "bad_argument",
+            QueryError::Store(_) => "store",
+        };
+        WireError { kind: kind.into(), message: e.to_string() }
+    }
+}
+
+impl From<WireError> for QueryError {
+    fn from(e: WireError) -> QueryError {
+        match e.kind.as_str() {
+            "not_found" => QueryError::NotFound(e.message),
+            "bad_argument" => QueryError::BadArgument(e.message),
+            _ => QueryError::NotFound(e.message),
+        }
+    }
+}
+
+/// Answers a request against a store: the one code path behind both the CLI and the daemon's socket.
+pub fn answer(store: &Store, config: Option<&Config>, request: &Request) -> Result<Answer, QueryError> {
+    Ok(match request {
+        Request::Feeds => Answer::Feeds(feeds(store, config)?),
+        Request::Articles(filter) => Answer::Articles(articles(store, filter)?),
+        Request::Show { target } => Answer::Show(Box::new(show(store, target)?)),
+        Request::History { target } => Answer::History(history(store, target)?),
+        Request::Diff { target, from, to, inline } => Answer::Diff(diff(store, target, *from, *to, *inline)?),
+        Request::Events { since, after_seq } => Answer::Events(events_after(store, *since, *after_seq)?),
+        Request::WaitEvents { after_seq, wait_ms } => {
+            let mut found = events_after(store, None, *after_seq)?;
+            if found.is_empty() {
+                let mut sub = store.watch_events();
+                // Re-read after subscribing, so an event written in between is not missed.
+                found = events_after(store, None, *after_seq)?;
+                if found.is_empty() && sub.next_timeout(std::time::Duration::from_millis(*wait_ms)).is_ok() {
+                    found = events_after(store, None, *after_seq)?;
+                }
+            }
+            Answer::Events(found)
+        }
+    })
+}
+
+fn events_after(store: &Store, since: Option<DateTime<Utc>>, after_seq: u64) -> Result<Vec<EventRecord>, QueryError> {
     let mut out = Vec::new();
-    for ev in store.events_after(0) {
+    for ev in store.events_after(after_seq) {
         let ev = ev?;
         if since.is_some_and(|s| ev.time < s) {
             continue;

@@ -243,6 +243,11 @@ impl Store {
         self.rechecks.range(..=end.as_slice()).keys().map(|k| Ok(be_u64(&k?[8..]))).collect()
     }
 
+    /// The earliest pending re-check, if any.
+    pub fn next_recheck_time(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.rechecks.first()?.and_then(|(k, _)| DateTime::from_timestamp_millis(be_u64(&k[..8]) as i64)))
+    }
+
     /// Marks a checked article's next re-check (after a fetch that failed, so the schedule moves on).
     pub fn reschedule(&self, id: u64, next: Option<DateTime<Utc>>) -> Result<()> {
         let Some(mut art) = self.article(id)? else { return Ok(()) };

@@ -195,6 +195,7 @@ impl Store {
                         .ok_or_else(|| Abort::Abort(format!("the URL index points to missing article {id}")))?;
                     set_urls(&mut art, id)?;
                     art.last_checked = now;
+                    art.fetched_from = Some(obs.fetched_url.clone());
                     if a.published.is_some() || art.published.is_none() {
                         art.published = published.clone().or(art.published.take());
                     }
@@ -252,6 +253,7 @@ impl Store {
                             published: published.clone(),
                             modified: modified.clone(),
                             lang: a.lang.clone(),
+                            fetched_from: Some(obs.fetched_url.clone()),
                             next_recheck: None,
                         };
                         set_urls(&mut art, id)?;

@@ -25,6 +25,10 @@ pub struct ArticleRecord {
     pub modified: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
+    /// The URL the page was last fetched from; re-checks fetch it (the canonical URL may be on another host,
+    /// or not be served at all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fetched_from: Option<String>,
     /// When the re-check schedule next wants the page; `None` once the schedule is exhausted.
     #[serde(default)]
     pub next_recheck: Option<DateTime<Utc>>,
