@@ -124,6 +124,18 @@ fn rechecks_follow_the_schedule_and_collapse_missed_offsets() {
     assert!(store.due_rechecks(first + chrono::Duration::days(30)).unwrap().is_empty());
 }
 
+fn reopen(path: &std::path::Path) -> Store {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match Store::open(path) {
+            Err(StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            other => return other.unwrap(),
+        }
+    }
+}
+
 #[test]
 fn everything_survives_a_reopen() {
     let dir = tempfile::tempdir().unwrap();
@@ -134,7 +146,8 @@ fn everything_survives_a_reopen() {
             .put_feed_state(&FeedState { name: "f".into(), etag: Some("\"abc\"".into()), ..Default::default() })
             .unwrap();
     }
-    let store = Store::open(dir.path()).unwrap();
+    // sled's background flusher releases the file lock a moment after the last handle is dropped.
+    let store = reopen(dir.path());
     assert_eq!(store.article(1).unwrap().unwrap().title, "T");
     assert_eq!(store.feed_state("f").unwrap().unwrap().etag.as_deref(), Some("\"abc\""));
     assert_eq!(store.last_event_seq().unwrap(), 1);
