@@ -34,6 +34,10 @@ pub struct CrawlerConfig {
     pub max_body: u64,
     pub allow_private_networks: bool,
     pub allow_hosts: Vec<String>,
+    /// Minimum time between the starts of two requests to one host.
+    pub per_host_delay: Duration,
+    /// Honour robots.txt for article pages (feeds are fetched because the site publishes them).
+    pub robots: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -43,6 +47,8 @@ pub struct FeedConfig {
     pub interval: Duration,
     /// Offsets from an article's first sighting at which it is fetched again, ascending.
     pub recheck: Vec<Duration>,
+    /// Honour robots.txt for this feed's article pages (default: `crawler.robots`).
+    pub robots: bool,
 }
 
 // ---- the file as written -------------------------------------------------------------------------------
@@ -77,6 +83,8 @@ struct RawCrawler {
     max_body: Option<String>,
     allow_private_networks: Option<bool>,
     allow_hosts: Option<Vec<String>>,
+    per_host_delay: Option<String>,
+    robots: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -93,6 +101,7 @@ struct RawFeed {
     url: String,
     interval: Option<String>,
     recheck: Option<Vec<String>>,
+    robots: Option<bool>,
 }
 
 pub const DEFAULT_USER_AGENT: &str =
@@ -144,7 +153,13 @@ impl Config {
         if max_body == 0 {
             return Err(bad("crawler.max_body", "must be larger than 0 bytes".into()));
         }
+        let per_host_delay = match c.per_host_delay {
+            Some(s) => parse_duration(&s).map_err(|e| bad("crawler.per_host_delay", e))?,
+            None => Duration::ZERO,
+        };
         let crawler = CrawlerConfig {
+            per_host_delay,
+            robots: c.robots.unwrap_or(true),
             user_agent: c.user_agent.unwrap_or_else(|| DEFAULT_USER_AGENT.to_string()),
             concurrency,
             per_host_concurrency,
@@ -191,7 +206,8 @@ impl Config {
                 Some(list) => parse_recheck(&list).map_err(|e| bad(&key("recheck"), e))?,
                 None => default_recheck.clone(),
             };
-            feeds.push(FeedConfig { name, url, interval, recheck });
+            let robots = f.robots.unwrap_or(crawler.robots);
+            feeds.push(FeedConfig { name, url, interval, recheck, robots });
         }
 
         let socket = raw.store.socket.filter(|s| !s.trim().is_empty()).map(|s| expand_home(&s));

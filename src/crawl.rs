@@ -19,6 +19,14 @@ use crate::{decode, extract, feed};
 
 /// The longest a failing feed waits before it is tried again.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
+/// Cache-Control, Expires and `<ttl>` may lengthen a feed's interval, to at most this many times the configured one.
+const MAX_HINT_FACTOR: u32 = 4;
+
+/// The poll interval after the server's hints: never shorter than configured, never more than 4× longer.
+pub fn hinted_interval(configured: Duration, hints: &[Option<Duration>]) -> Duration {
+    let hint = hints.iter().flatten().max().copied().unwrap_or_default();
+    hint.clamp(configured, configured * MAX_HINT_FACTOR)
+}
 
 /// What a pass did, for the summary log line and for tests.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
@@ -28,6 +36,8 @@ pub struct PassStats {
     pub feeds_failed: usize,
     pub pages_fetched: usize,
     pub page_errors: usize,
+    /// Pages that held no article (section fronts, stubs, error pages served with 200).
+    pub no_article: usize,
     pub new: usize,
     pub edited: usize,
     pub duplicate: usize,
@@ -41,6 +51,7 @@ impl PassStats {
         self.feeds_failed += other.feeds_failed;
         self.pages_fetched += other.pages_fetched;
         self.page_errors += other.page_errors;
+        self.no_article += other.no_article;
         self.new += other.new;
         self.edited += other.edited;
         self.duplicate += other.duplicate;
@@ -67,6 +78,8 @@ struct PageJob {
     published: Option<DateTime<Utc>>,
     updated: Option<DateTime<Utc>>,
     recheck: Vec<Duration>,
+    /// Honour robots.txt for this page.
+    robots: bool,
 }
 
 /// Runs passes against one store with one HTTP client.
@@ -169,6 +182,7 @@ impl Crawler {
             feeds_failed = stats.feeds_failed,
             pages = stats.pages_fetched,
             page_errors = stats.page_errors,
+            no_article = stats.no_article,
             new = stats.new,
             edited = stats.edited,
             duplicate = stats.duplicate,
@@ -205,7 +219,9 @@ impl Crawler {
             }
             let recheck =
                 art.feeds.iter().find_map(|f| self.feed_config(f)).map(|f| f.recheck.clone()).unwrap_or_default();
+            let robots = art.feeds.iter().find_map(|f| self.feed_config(f)).is_none_or(|f| f.robots);
             out.push(PageJob {
+                robots,
                 url,
                 reason: Reason::Recheck,
                 feeds: art.feeds.iter().take(1).cloned().collect(),
@@ -232,8 +248,10 @@ impl Crawler {
         let now = Utc::now();
         state.last_fetch = Some(now);
         let mut jobs = Vec::new();
+        let mut interval = fc.interval;
         let outcome: Result<(), (String, Option<Duration>)> = match result {
             Ok(resp) if resp.not_modified() => {
+                interval = hinted_interval(fc.interval, &[resp.fresh_for]);
                 stats.feeds_not_modified = 1;
                 state.last_status = Some(304);
                 // A 304 may carry fresh validators; keep the old ones otherwise.
@@ -246,6 +264,8 @@ impl Crawler {
                 state.last_status = Some(resp.status);
                 match feed::parse(&resp.body, resp.content_type.as_deref(), &resp.final_url) {
                     Ok(parsed) => {
+                        let ttl = parsed.ttl_minutes.map(|m| Duration::from_secs(u64::from(m) * 60));
+                        interval = hinted_interval(fc.interval, &[resp.fresh_for, ttl]);
                         state.etag = resp.etag;
                         state.last_modified = resp.last_modified;
                         state.items = Some(parsed.items.len() as u32);
@@ -271,7 +291,7 @@ impl Crawler {
             Ok(()) => {
                 state.errors = 0;
                 state.last_error = None;
-                state.next_due = Some(now + chrono::Duration::from_std(fc.interval).unwrap_or_default());
+                state.next_due = Some(now + chrono::Duration::from_std(interval).unwrap_or_default());
             }
             Err((error, retry_after)) => {
                 stats.feeds_failed = 1;
@@ -314,11 +334,12 @@ impl Crawler {
                 }
             };
             jobs.push(PageJob {
+                robots: fc.robots,
                 url: item.link,
                 reason,
                 feeds: vec![fc.name.clone()],
                 entries: vec![(fc.name.clone(), item.key, item.fingerprint)],
-                known_id: entry.map(|e| e.article_id),
+                known_id: entry.map(|e| e.article_id).filter(|id| *id != 0),
                 published: item.published,
                 updated: item.updated,
                 recheck: fc.recheck.clone(),
@@ -335,6 +356,11 @@ impl Crawler {
             stats.page_errors += 1;
             tracing::warn!(event = "feed.error", feed = %feed_name, url = %job.url, error = %error, "article fetch failed");
         };
+        if job.robots && !self.fetcher.robots_allow(&job.url).await {
+            fail(&mut stats, "robots.txt disallows this page (set robots = false on the feed to override)".into());
+            self.move_recheck_on(&job);
+            return stats;
+        }
         let resp = match self.fetcher.get(&job.url, None).await {
             Ok(r) => r,
             Err(e) => {
@@ -354,6 +380,16 @@ impl Crawler {
         };
         let article = match extracted {
             Ok(Ok(a)) => a,
+            Ok(Err(e @ extract::ExtractError::NoArticle)) if job.reason != Reason::Recheck => {
+                // Not an error of the site: the item links a page without an article. Remember the entry so the
+                // page is fetched again only if the entry changes.
+                stats.no_article += 1;
+                tracing::warn!(event = "page.no_article", feed = %feed_name, url = %job.url, reason = %e, "page skipped: no article");
+                if let Err(e) = self.store.mark_entries_without_article(&job.entries) {
+                    tracing::error!(error = %e, "cannot record a feed entry");
+                }
+                return stats;
+            }
             Ok(Err(e)) => {
                 fail(&mut stats, e.to_string());
                 self.move_recheck_on(&job);
@@ -415,6 +451,18 @@ impl Crawler {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hints_only_lengthen_the_interval_up_to_four_times() {
+        let i = Duration::from_secs(300);
+        assert_eq!(hinted_interval(i, &[None, None]), i);
+        assert_eq!(hinted_interval(i, &[Some(Duration::from_secs(60))]), i);
+        assert_eq!(
+            hinted_interval(i, &[Some(Duration::from_secs(600)), Some(Duration::from_secs(900))]),
+            Duration::from_secs(900)
+        );
+        assert_eq!(hinted_interval(i, &[Some(Duration::from_secs(86400))]), Duration::from_secs(1200));
+    }
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {

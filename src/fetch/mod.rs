@@ -9,6 +9,7 @@
 //!   shared by feed and article fetches.
 
 pub mod guard;
+mod robots;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -37,7 +38,24 @@ pub struct Response {
     pub content_type: Option<String>,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
+    /// How long the server says the response stays fresh (Cache-Control max-age, else Expires).
+    pub fresh_for: Option<Duration>,
     pub body: Vec<u8>,
+}
+
+/// Freshness from Cache-Control `max-age` (preferred) or `Expires`.
+fn freshness(headers: &HeaderMap) -> Option<Duration> {
+    if let Some(cc) = header_string(headers, header::CACHE_CONTROL) {
+        for directive in cc.split(',') {
+            let d = directive.trim();
+            if let Some(v) = d.strip_prefix("max-age=") {
+                return v.trim_matches('"').parse::<u64>().ok().map(Duration::from_secs);
+            }
+        }
+    }
+    let expires = header_string(headers, header::EXPIRES)?;
+    let when = chrono::DateTime::parse_from_rfc2822(&expires).ok()?;
+    (when.with_timezone(&chrono::Utc) - chrono::Utc::now()).to_std().ok()
 }
 
 impl Response {
@@ -69,6 +87,14 @@ impl FetchError {
     }
 }
 
+/// Politeness state of one host: requests in flight, and when the next one may start.
+struct HostSlot {
+    in_flight: Arc<Semaphore>,
+    next_start: tokio::sync::Mutex<tokio::time::Instant>,
+    /// robots.txt's Crawl-delay, once known; it can only lengthen `per_host_delay`.
+    crawl_delay: Mutex<Duration>,
+}
+
 /// The shared HTTP client with its limits.
 #[derive(Clone)]
 pub struct Fetcher {
@@ -78,7 +104,9 @@ pub struct Fetcher {
     max_body: u64,
     global: Arc<Semaphore>,
     per_host_limit: usize,
-    per_host: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+    per_host_delay: Duration,
+    per_host: Arc<Mutex<HashMap<String, Arc<HostSlot>>>>,
+    robots: robots::Cache,
 }
 
 fn header_string(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
@@ -157,14 +185,36 @@ impl Fetcher {
             max_body: cfg.max_body,
             global: Arc::new(Semaphore::new(cfg.concurrency)),
             per_host_limit: cfg.per_host_concurrency,
+            per_host_delay: cfg.per_host_delay,
             per_host: Arc::new(Mutex::new(HashMap::new())),
+            robots: robots::Cache::new(&cfg.user_agent),
         })
     }
 
-    fn host_semaphore(&self, url: &Url) -> Arc<Semaphore> {
+    fn host_slot(&self, url: &Url) -> Arc<HostSlot> {
         let key = format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0));
         let mut map = self.per_host.lock().expect("per-host map lock");
-        map.entry(key).or_insert_with(|| Arc::new(Semaphore::new(self.per_host_limit))).clone()
+        map.entry(key)
+            .or_insert_with(|| {
+                Arc::new(HostSlot {
+                    in_flight: Arc::new(Semaphore::new(self.per_host_limit)),
+                    next_start: tokio::sync::Mutex::new(tokio::time::Instant::now()),
+                    crawl_delay: Mutex::new(Duration::ZERO),
+                })
+            })
+            .clone()
+    }
+
+    /// Whether robots.txt lets us fetch this page (fetched once per host and day; missing or broken robots.txt
+    /// allows everything). A Crawl-delay it names is applied to the host from then on.
+    pub async fn robots_allow(&self, url: &Url) -> bool {
+        let rules = self.robots.rules_for(self, url).await;
+        if let Some(delay) = rules.crawl_delay {
+            let slot = self.host_slot(url);
+            let mut d = slot.crawl_delay.lock().expect("crawl delay lock");
+            *d = delay.min(robots::MAX_CRAWL_DELAY);
+        }
+        rules.allows(url)
     }
 
     /// GETs a URL within every limit. A 304 answer to a conditional request is `Ok` with an empty body;
@@ -172,7 +222,14 @@ impl Fetcher {
     pub async fn get(&self, url: &Url, validators: Option<&Validators>) -> Result<Response, FetchError> {
         let refused = |reason: String| FetchError::Refused { url: url.to_string(), reason };
         self.policy.check_url(url).map_err(refused)?;
-        let host_permit = self.host_semaphore(url).acquire_owned().await.expect("semaphore never closed");
+        let slot = self.host_slot(url);
+        let host_permit = slot.in_flight.clone().acquire_owned().await.expect("semaphore never closed");
+        let delay = self.per_host_delay.max(*slot.crawl_delay.lock().expect("crawl delay lock"));
+        if !delay.is_zero() {
+            let mut next = slot.next_start.lock().await;
+            tokio::time::sleep_until(*next).await;
+            *next = tokio::time::Instant::now() + delay;
+        }
         let global_permit = self.global.clone().acquire_owned().await.expect("semaphore never closed");
         let result = tokio::time::timeout(self.timeout, self.get_unbounded(url, validators)).await;
         drop((global_permit, host_permit));
@@ -200,6 +257,7 @@ impl Fetcher {
                 content_type: None,
                 etag: header_string(&headers, header::ETAG),
                 last_modified: header_string(&headers, header::LAST_MODIFIED),
+                fresh_for: freshness(&headers),
                 body: Vec::new(),
             });
         }
@@ -225,6 +283,7 @@ impl Fetcher {
             content_type: header_string(&headers, header::CONTENT_TYPE),
             etag: header_string(&headers, header::ETAG),
             last_modified: header_string(&headers, header::LAST_MODIFIED),
+            fresh_for: freshness(&headers),
             body,
         })
     }

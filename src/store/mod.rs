@@ -204,6 +204,16 @@ impl Store {
         })
     }
 
+    /// Records feed entries whose page holds no article (a section front, a stub), so that they are not fetched
+    /// again until the entry changes. `article_id` 0 means "no article".
+    pub fn mark_entries_without_article(&self, entries: &[(String, String, String)]) -> Result<()> {
+        for (feed, key, fingerprint) in entries {
+            let state = EntryState { article_id: 0, fingerprint: fingerprint.clone() };
+            self.entries.insert(entry_key(feed, key), to_json(&state))?;
+        }
+        Ok(())
+    }
+
     /// The article a URL belongs to, by canonical URL or alias.
     pub fn article_id_for_url(&self, url: &str) -> Result<Option<u64>> {
         Ok(self.urls.get(url.as_bytes())?.map(|v| be_u64(&v)))

@@ -66,6 +66,7 @@ pub struct FeedState {
 /// A feed entry we have acted on: which article it led to and its fingerprint at the time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EntryState {
+    /// The article the entry led to; 0 when its page held no article.
     pub article_id: u64,
     pub fingerprint: String,
 }
