@@ -88,6 +88,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Every record in the store as JSON lines (a backup; works while the daemon runs).
+    Export {
+        /// Write to FILE instead of stdout.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Load an export into an empty store (the configured store path).
+    Import {
+        /// The export file; `-` reads stdin.
+        #[arg(value_name = "FILE")]
+        input: PathBuf,
+    },
     /// Run the article extractor on local HTML files: no network, no store.
     Extract {
         /// The URL the files were fetched from (resolves relative canonical links).

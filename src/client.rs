@@ -73,3 +73,27 @@ pub fn ask_at(path: &Path, request: &Request, timeout: Duration) -> Result<Answe
     let mut stream = UnixStream::connect(path)?;
     ask(&mut stream, request, timeout)
 }
+
+/// Runs `export` through the daemon: copies every record line to `out` until the end marker.
+pub fn export(stream: &mut UnixStream, out: &mut impl Write) -> Result<u64, ClientError> {
+    stream.set_read_timeout(Some(Duration::from_secs(300)))?;
+    let mut line = serde_json::to_vec(&Request::Export).map_err(|e| ClientError::Protocol(e.to_string()))?;
+    line.push(b'\n');
+    stream.write_all(&line)?;
+    let mut reader = BufReader::new(&*stream);
+    let mut buf = String::new();
+    loop {
+        buf.clear();
+        if reader.read_line(&mut buf)? == 0 {
+            return Err(ClientError::Protocol("the daemon closed the connection before the end of the export".into()));
+        }
+        if buf.starts_with("{\"end\"") {
+            let v: serde_json::Value = serde_json::from_str(&buf).map_err(|e| ClientError::Protocol(e.to_string()))?;
+            return Ok(v.get("records").and_then(|n| n.as_u64()).unwrap_or(0));
+        }
+        if buf.starts_with("{\"error\"") {
+            return Err(ClientError::Protocol(buf.trim().to_string()));
+        }
+        out.write_all(buf.as_bytes())?;
+    }
+}

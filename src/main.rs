@@ -101,6 +101,52 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let cfg = load_config(cli.config.as_deref())?;
             runtime()?.block_on(daemon::run(config_path, cfg)).map_err(Fatal::other)?;
         }
+        Command::Export { output } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            let mut sink: Box<dyn Write> = match &output {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path)
+                        .map_err(|e| Fatal::other(format!("cannot write {}: {e}", path.display())))?,
+                )),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+            };
+            let records = match client::connect(&cfg) {
+                Some(mut stream) => client::export(&mut stream, &mut sink).map_err(Fatal::other)?,
+                None => {
+                    let store = Store::open(&cfg.store_path).map_err(Fatal::other)?;
+                    store
+                        .export(|r| {
+                            serde_json::to_writer(&mut sink, r)?;
+                            sink.write_all(b"\n")
+                        })
+                        .map_err(Fatal::other)?
+                }
+            };
+            sink.flush()?;
+            eprintln!("presswatch: exported {records} records");
+        }
+        Command::Import { input } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            let store = Store::open(&cfg.store_path).map_err(Fatal::other)?;
+            let reader: Box<dyn std::io::BufRead> = if input.as_os_str() == "-" {
+                Box::new(std::io::BufReader::new(std::io::stdin()))
+            } else {
+                Box::new(std::io::BufReader::new(
+                    std::fs::File::open(&input)
+                        .map_err(|e| Fatal::other(format!("cannot read {}: {e}", input.display())))?,
+                ))
+            };
+            let stats = store.import(reader).map_err(Fatal::other)?;
+            eprintln!(
+                "presswatch: imported {} feeds, {} articles, {} versions, {} entries, {} events into {}",
+                stats.feeds,
+                stats.articles,
+                stats.versions,
+                stats.entries,
+                stats.events,
+                cfg.store_path.display()
+            );
+        }
         Command::Once => {
             let cfg = Arc::new(load_config(cli.config.as_deref())?);
             let store = Store::open(&cfg.store_path).map_err(Fatal::other)?;

@@ -217,6 +217,9 @@ pub enum Request {
         since: Option<DateTime<Utc>>,
         after_seq: u64,
     },
+    /// Every record of the store, streamed as JSON lines and closed by `{"end": true}` (the daemon side of
+    /// `presswatch export`).
+    Export,
     /// Like `Events`, but waits up to `wait_ms` for at least one new event first (for `--follow`).
     WaitEvents {
         after_seq: u64,
@@ -273,6 +276,9 @@ pub fn answer(store: &Store, config: Option<&Config>, request: &Request) -> Resu
         Request::History { target } => Answer::History(history(store, target)?),
         Request::Diff { target, from, to, inline } => Answer::Diff(diff(store, target, *from, *to, *inline)?),
         Request::Events { since, after_seq } => Answer::Events(events_after(store, *since, *after_seq)?),
+        Request::Export => {
+            return Err(QueryError::BadArgument("export is streamed, not answered in one line".into()));
+        }
         Request::WaitEvents { after_seq, wait_ms } => {
             let mut found = events_after(store, None, *after_seq)?;
             if found.is_empty() {

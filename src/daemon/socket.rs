@@ -75,6 +75,10 @@ async fn handle(stream: UnixStream, store: Store, config: Arc<RwLock<Arc<Config>
     while let Some(line) = lines.next_line().await? {
         let reply = match serde_json::from_str::<Request>(&line) {
             Err(e) => serde_json::json!({"error": {"kind": "bad_argument", "message": format!("bad request: {e}")}}),
+            Ok(Request::Export) => {
+                stream_export(&store, &mut write).await?;
+                continue;
+            }
             Ok(mut request) => {
                 if let Request::WaitEvents { wait_ms, .. } = &mut request {
                     *wait_ms = (*wait_ms).min(MAX_WAIT_MS);
@@ -95,4 +99,29 @@ async fn handle(stream: UnixStream, store: Store, config: Arc<RwLock<Arc<Config>
         write.write_all(&bytes).await?;
     }
     Ok(())
+}
+
+/// Streams the store's export: one record a line, then `{"end":true,"records":N}`. The store is read in the
+/// blocking pool and handed over through a bounded channel, so a large store is never held in memory.
+async fn stream_export(store: &Store, write: &mut tokio::net::unix::OwnedWriteHalf) -> std::io::Result<()> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(256);
+    let store = store.clone();
+    let producer = tokio::task::spawn_blocking(move || {
+        store.export(|record| {
+            let mut line = serde_json::to_vec(record).map_err(std::io::Error::other)?;
+            line.push(b'\n');
+            tx.blocking_send(line).map_err(|_| std::io::Error::other("client went away"))
+        })
+    });
+    while let Some(line) = rx.recv().await {
+        write.write_all(&line).await?;
+    }
+    let end = match producer.await {
+        Ok(Ok(n)) => serde_json::json!({"end": true, "records": n}),
+        Ok(Err(e)) => serde_json::json!({"error": {"kind": "store", "message": e.to_string()}}),
+        Err(e) => serde_json::json!({"error": {"kind": "store", "message": format!("export crashed: {e}")}}),
+    };
+    let mut bytes = serde_json::to_vec(&end).unwrap_or_default();
+    bytes.push(b'\n');
+    write.write_all(&bytes).await
 }

@@ -14,6 +14,7 @@
 //! One observation of a page is applied in one sled transaction over the first eight trees, then flushed, so
 //! an article, its version, its aliases and its event are stored together or not at all.
 
+mod backup;
 mod observe;
 pub mod records;
 
@@ -23,6 +24,7 @@ use chrono::{DateTime, Utc};
 use serde::{de::DeserializeOwned, Serialize};
 use sled::Transactional;
 
+pub use backup::{ImportStats, Record};
 pub use observe::{next_recheck, Observation, Outcome};
 pub use records::{ArticleRecord, EntryState, EventRecord, FeedState, VersionRecord};
 

@@ -165,3 +165,47 @@ fn a_second_process_gets_a_clear_locked_error() {
     let e = StoreError::Locked { path: dir.path().to_path_buf() };
     assert!(e.to_string().contains("is in use by another process"));
 }
+
+#[test]
+fn export_then_import_round_trips_and_rebuilds_the_indexes() {
+    let (_a, source) = open();
+    let url = "https://a.example/1.html";
+    source.observe(&obs(url, article("T", "one", Some(url)), 0)).unwrap();
+    source.observe(&obs(url, article("T", "one, edited", Some(url)), 1)).unwrap();
+    source.observe(&obs("https://a.example/2.html", article("U", "two", None), 2)).unwrap();
+    source.put_feed_state(&FeedState { name: "f".into(), etag: Some("\"e\"".into()), ..Default::default() }).unwrap();
+    let mut lines = Vec::new();
+    let n = source
+        .export(|r| {
+            serde_json::to_writer(&mut lines, r)?;
+            lines.push(b'\n');
+            Ok(())
+        })
+        .unwrap();
+    // 1 feed + 2 articles + 3 versions + 2 entries (one per item URL) + 3 events
+    assert_eq!(n, 11);
+
+    let (_b, target) = open();
+    let stats = target.import(&lines[..]).unwrap();
+    assert_eq!((stats.feeds, stats.articles, stats.versions, stats.entries, stats.events), (1, 2, 3, 2, 3));
+    for id in [1, 2] {
+        assert_eq!(target.article(id).unwrap(), source.article(id).unwrap());
+        assert_eq!(target.versions(id).unwrap(), source.versions(id).unwrap());
+    }
+    let events = |s: &Store| s.events_after(0).map(|e| e.unwrap()).collect::<Vec<_>>();
+    assert_eq!(events(&target), events(&source));
+    assert_eq!(target.article_id_for_url(url).unwrap(), Some(1));
+    // The rebuilt hash index still finds syndicated copies, and the counters go on.
+    let o = target.observe(&obs("https://b.example/copy", article("U", "two", None), 3)).unwrap();
+    assert!(matches!(o, Outcome::Duplicate { id: 2, ref event } if event.seq == 4), "{o:?}");
+    let o = target.observe(&obs("https://a.example/3.html", article("V", "three", None), 4)).unwrap();
+    assert!(matches!(o, Outcome::New { id: 3, .. }), "{o:?}");
+    // Importing twice is refused: the store is no longer empty.
+    assert!(target.import(&lines[..]).unwrap_err().to_string().contains("not empty"));
+    // A damaged file is refused whole, naming the line.
+    let (_c, other) = open();
+    let err =
+        other.import(&b"{\"type\":\"feed\",\"name\":\"x\",\"url\":\"u\",\"errors\":0}\n{broken\n"[..]).unwrap_err();
+    assert!(err.to_string().contains("import line 2"), "{err}");
+    assert_eq!(other.feed_states().unwrap().len(), 0);
+}

@@ -1,0 +1,142 @@
+//! `export` and `import`: the whole store as JSON lines, to back it up or move it.
+//!
+//! One record a line, tagged by `"type"`: `feed`, `article`, `version`, `entry`, `event`. Indexes (URLs, hashes,
+//! re-checks) and counters are not exported: `import` rebuilds them from the records, so an export cannot carry
+//! an index that disagrees with its data.
+
+use std::io::BufRead;
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    compress, entry_key, from_json, recheck_key, to_json, version_key, ArticleRecord, EntryState, EventRecord,
+    FeedState, Result, Store, StoreError, VersionRecord,
+};
+
+/// One exported record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record {
+    Feed(FeedState),
+    Article(ArticleRecord),
+    Version {
+        id: u64,
+        #[serde(flatten)]
+        version: VersionRecord,
+    },
+    Entry {
+        feed: String,
+        key: String,
+        #[serde(flatten)]
+        state: EntryState,
+    },
+    Event(EventRecord),
+}
+
+/// Counts of what an import stored.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportStats {
+    pub feeds: u64,
+    pub articles: u64,
+    pub versions: u64,
+    pub entries: u64,
+    pub events: u64,
+}
+
+impl Store {
+    /// Calls `sink` with every record, feeds first, then articles with their versions, entries and events.
+    pub fn export(&self, mut sink: impl FnMut(&Record) -> std::io::Result<()>) -> Result<u64> {
+        let io = |e: std::io::Error| StoreError::Corrupt { what: "export output".into(), detail: e.to_string() };
+        let mut n = 0;
+        for state in self.feed_states()? {
+            sink(&Record::Feed(state)).map_err(io)?;
+            n += 1;
+        }
+        for kv in self.articles.iter() {
+            let (_, v) = kv?;
+            let article: ArticleRecord = from_json("article", &v)?;
+            let id = article.id;
+            sink(&Record::Article(article)).map_err(io)?;
+            n += 1;
+            for version in self.versions(id)? {
+                sink(&Record::Version { id, version }).map_err(io)?;
+                n += 1;
+            }
+        }
+        for kv in self.entries.iter() {
+            let (k, v) = kv?;
+            let Some(split) = k.iter().position(|b| *b == 0) else { continue };
+            let feed = String::from_utf8_lossy(&k[..split]).into_owned();
+            let key = String::from_utf8_lossy(&k[split + 1..]).into_owned();
+            sink(&Record::Entry { feed, key, state: from_json("entry", &v)? }).map_err(io)?;
+            n += 1;
+        }
+        for event in self.events_after(0) {
+            sink(&Record::Event(event?)).map_err(io)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Loads an export into this store, which must be empty. Every line is checked before anything is written
+    /// (a truncated or foreign file is refused whole, naming the line).
+    pub fn import(&self, input: impl BufRead) -> Result<ImportStats> {
+        if !self.articles.is_empty() || !self.events.is_empty() || !self.feeds.is_empty() {
+            return Err(StoreError::Corrupt {
+                what: "import".into(),
+                detail: "the store is not empty: import into a new store path".into(),
+            });
+        }
+        let mut records = Vec::new();
+        for (i, line) in input.lines().enumerate() {
+            let line = line.map_err(|e| StoreError::Corrupt { what: "import input".into(), detail: e.to_string() })?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let record: Record = serde_json::from_str(&line)
+                .map_err(|e| StoreError::Corrupt { what: format!("import line {}", i + 1), detail: e.to_string() })?;
+            records.push(record);
+        }
+        let mut stats = ImportStats::default();
+        let (mut max_id, mut max_seq) = (0u64, 0u64);
+        for record in records {
+            match record {
+                Record::Feed(state) => {
+                    self.put_feed_state(&state)?;
+                    stats.feeds += 1;
+                }
+                Record::Article(a) => {
+                    max_id = max_id.max(a.id);
+                    for url in std::iter::once(&a.url).chain(&a.aliases) {
+                        self.urls.insert(url.as_bytes(), &a.id.to_be_bytes())?;
+                    }
+                    if let Some(due) = a.next_recheck {
+                        self.rechecks.insert(recheck_key(due, a.id), &[])?;
+                    }
+                    self.articles.insert(a.id.to_be_bytes(), to_json(&a))?;
+                    stats.articles += 1;
+                }
+                Record::Version { id, version } => {
+                    if self.hashes.get(version.content_hash.as_bytes())?.is_none() {
+                        self.hashes.insert(version.content_hash.as_bytes(), &id.to_be_bytes())?;
+                    }
+                    self.versions.insert(version_key(id, version.version), compress(&version))?;
+                    stats.versions += 1;
+                }
+                Record::Entry { feed, key, state } => {
+                    self.entries.insert(entry_key(&feed, &key), to_json(&state))?;
+                    stats.entries += 1;
+                }
+                Record::Event(e) => {
+                    max_seq = max_seq.max(e.seq);
+                    self.events.insert(e.seq.to_be_bytes(), to_json(&e))?;
+                    stats.events += 1;
+                }
+            }
+        }
+        self.meta.insert("article_id", &max_id.to_be_bytes())?;
+        self.meta.insert("event_seq", &max_seq.to_be_bytes())?;
+        self.flush()?;
+        Ok(stats)
+    }
+}
