@@ -133,8 +133,8 @@ impl Crawler {
         let mut stats = PassStats::default();
 
         let mut polls = JoinSet::new();
-        for f in feeds.iter().cloned() {
-            let this = self.clone();
+        for f in feeds {
+            let (this, f) = (self.clone(), f.clone());
             polls.spawn(async move { this.poll_feed(&f).await });
         }
         // Jobs keyed by URL, so an article listed in two feeds is fetched once.

@@ -32,11 +32,14 @@ impl Rules {
     }
 }
 
+/// The rules of one origin, filled on first use; its lock makes concurrent pages wait for one fetch.
+type Slot = Arc<tokio::sync::Mutex<Option<(Instant, Rules)>>>;
+
 #[derive(Clone)]
 pub struct Cache {
     agent: String,
     /// One async lock per origin, so that a hundred pages of one site wait for one robots.txt fetch.
-    hosts: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<(Instant, Rules)>>>>>>,
+    hosts: Arc<Mutex<HashMap<String, Slot>>>,
 }
 
 impl Cache {
