@@ -49,6 +49,12 @@ pub struct FeedConfig {
     pub recheck: Vec<Duration>,
     /// Honour robots.txt for this feed's article pages (default: `crawler.robots`).
     pub robots: bool,
+    /// Noise controls: CSS selectors of elements to drop before extraction.
+    pub drop: Vec<String>,
+    /// Noise controls: lines of text to leave out of the article (and so out of the hash).
+    pub ignore_lines: Vec<regex::Regex>,
+    /// A return to one of the last N versions is not reported as an edit (0: off).
+    pub flap_window: usize,
 }
 
 // ---- the file as written -------------------------------------------------------------------------------
@@ -92,6 +98,9 @@ struct RawCrawler {
 struct RawDefaults {
     interval: Option<String>,
     recheck: Option<Vec<String>>,
+    drop: Option<Vec<String>>,
+    ignore_lines: Option<Vec<String>>,
+    flap_window: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -102,6 +111,9 @@ struct RawFeed {
     interval: Option<String>,
     recheck: Option<Vec<String>>,
     robots: Option<bool>,
+    drop: Option<Vec<String>>,
+    ignore_lines: Option<Vec<String>>,
+    flap_window: Option<usize>,
 }
 
 pub const DEFAULT_USER_AGENT: &str =
@@ -178,6 +190,12 @@ impl Config {
             None => DEFAULT_RECHECK.iter().map(|s| Duration::from_secs(*s)).collect(),
         };
 
+        let default_drop =
+            check_selectors(raw.defaults.drop.unwrap_or_default()).map_err(|e| bad("defaults.drop", e))?;
+        let default_ignore = compile_regexes(&raw.defaults.ignore_lines.unwrap_or_default())
+            .map_err(|e| bad("defaults.ignore_lines", e))?;
+        let default_flap = raw.defaults.flap_window.unwrap_or(0);
+
         let mut feeds = Vec::new();
         let mut names = HashSet::new();
         for (i, f) in raw.feed.into_iter().enumerate() {
@@ -207,7 +225,15 @@ impl Config {
                 None => default_recheck.clone(),
             };
             let robots = f.robots.unwrap_or(crawler.robots);
-            feeds.push(FeedConfig { name, url, interval, recheck, robots });
+            // Site rules add to the defaults: a selector or pattern that is noise everywhere stays noise here.
+            let mut drop = default_drop.clone();
+            drop.extend(check_selectors(f.drop.unwrap_or_default()).map_err(|e| bad(&key("drop"), e))?);
+            let mut ignore_lines = default_ignore.clone();
+            ignore_lines.extend(
+                compile_regexes(&f.ignore_lines.unwrap_or_default()).map_err(|e| bad(&key("ignore_lines"), e))?,
+            );
+            let flap_window = f.flap_window.unwrap_or(default_flap);
+            feeds.push(FeedConfig { name, url, interval, recheck, robots, drop, ignore_lines, flap_window });
         }
 
         let socket = raw.store.socket.filter(|s| !s.trim().is_empty()).map(|s| expand_home(&s));
@@ -234,6 +260,21 @@ fn parse_recheck(list: &[String]) -> Result<Vec<Duration>, String> {
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+fn check_selectors(list: Vec<String>) -> Result<Vec<String>, String> {
+    for sel in &list {
+        if dom_query::Matcher::new(sel).is_err() {
+            return Err(format!("\"{sel}\" is not a valid CSS selector"));
+        }
+    }
+    Ok(list)
+}
+
+fn compile_regexes(list: &[String]) -> Result<Vec<regex::Regex>, String> {
+    list.iter()
+        .map(|p| regex::Regex::new(p).map_err(|e| format!("\"{p}\" is not a valid regular expression: {e}")))
+        .collect()
 }
 
 /// Parses a size with a unit: `10MiB`, `512KiB`, `5MB`, `1GiB`, or plain bytes `1048576`.
@@ -359,6 +400,30 @@ mod tests {
         assert!(e.contains("feed[0].url"), "{e}");
         let e = parse("[crawler]\nconcurrency = \"many\"\n").unwrap_err().0;
         assert!(e.contains("concurrency"), "{e}");
+    }
+
+    #[test]
+    fn noise_controls_add_to_the_defaults_and_are_checked() {
+        let c = parse(
+            r##"
+            [defaults]
+            drop = [".ad"]
+            ignore_lines = ["^Cập nhật"]
+            [[feed]]
+            url = "https://a.example/rss"
+            drop = ["#comments"]
+            ignore_lines = ["^Ảnh:"]
+            flap_window = 3
+            "##,
+        )
+        .unwrap();
+        assert_eq!(c.feeds[0].drop, vec![".ad".to_string(), "#comments".to_string()]);
+        assert_eq!(c.feeds[0].ignore_lines.len(), 2);
+        assert_eq!(c.feeds[0].flap_window, 3);
+        let e = parse("[[feed]]\nurl = \"https://a.example/\"\ndrop = [\"div[\"]\n").unwrap_err().0;
+        assert!(e.contains("feed[0].drop") && e.contains("not a valid CSS selector"), "{e}");
+        let e = parse("[defaults]\nignore_lines = [\"(unclosed\"]\n").unwrap_err().0;
+        assert!(e.contains("defaults.ignore_lines"), "{e}");
     }
 
     #[test]

@@ -80,6 +80,13 @@ struct PageJob {
     recheck: Vec<Duration>,
     /// Honour robots.txt for this page.
     robots: bool,
+    /// The feed's noise controls.
+    extract: Arc<extract::Options>,
+    flap_window: usize,
+}
+
+fn extract_options(fc: &FeedConfig) -> Arc<extract::Options> {
+    Arc::new(extract::Options { drop_selectors: fc.drop.clone(), ignore_lines: fc.ignore_lines.clone() })
 }
 
 /// Runs passes against one store with one HTTP client.
@@ -219,9 +226,11 @@ impl Crawler {
             }
             let recheck =
                 art.feeds.iter().find_map(|f| self.feed_config(f)).map(|f| f.recheck.clone()).unwrap_or_default();
-            let robots = art.feeds.iter().find_map(|f| self.feed_config(f)).is_none_or(|f| f.robots);
+            let fc = art.feeds.iter().find_map(|f| self.feed_config(f));
             out.push(PageJob {
-                robots,
+                robots: fc.is_none_or(|f| f.robots),
+                extract: fc.map(extract_options).unwrap_or_default(),
+                flap_window: fc.map(|f| f.flap_window).unwrap_or(0),
                 url,
                 reason: Reason::Recheck,
                 feeds: art.feeds.iter().take(1).cloned().collect(),
@@ -335,6 +344,8 @@ impl Crawler {
             };
             jobs.push(PageJob {
                 robots: fc.robots,
+                extract: extract_options(fc),
+                flap_window: fc.flap_window,
                 url: item.link,
                 reason,
                 feeds: vec![fc.name.clone()],
@@ -372,9 +383,10 @@ impl Crawler {
         let page_url = resp.final_url.clone();
         let extracted = {
             let _slot = self.extract_slots.acquire().await.expect("semaphore never closed");
+            let options = job.extract.clone();
             tokio::task::spawn_blocking(move || {
                 let decoded = decode::decode_html(&resp.body, resp.content_type.as_deref(), page_url.host_str());
-                extract::extract(&decoded.text, Some(&page_url))
+                extract::extract_with(&decoded.text, Some(&page_url), &options)
             })
             .await
         };
@@ -411,6 +423,7 @@ impl Crawler {
             feed_published: job.published,
             feed_updated: job.updated,
             recheck: job.recheck.clone(),
+            flap_window: job.flap_window,
         };
         let store = self.store.clone();
         let outcome = tokio::task::spawn_blocking(move || store.observe(&obs)).await;

@@ -29,6 +29,9 @@ pub struct Observation {
     pub feed_updated: Option<DateTime<Utc>>,
     /// Offsets from first sighting at which the article is re-fetched.
     pub recheck: Vec<std::time::Duration>,
+    /// A return to one of the last N versions (before the current one) is not an edit: pages that flip
+    /// between known states (A/B tests, two cached copies) stay quiet. 0 turns this off.
+    pub flap_window: usize,
 }
 
 /// What an observation did to the store.
@@ -85,6 +88,20 @@ fn usable_canonical(canonical: &str, fetched: &str) -> bool {
     let front = matches!(c.path(), "" | "/") && c.query().is_none();
     let fetched_front = url::Url::parse(fetched).map(|f| matches!(f.path(), "" | "/")).unwrap_or(false);
     !front || fetched_front
+}
+
+/// Whether `hash` is one of the `window` versions before `current`.
+fn is_flap(versions: &TransactionalTree, id: u64, current: u32, window: usize, hash: &str) -> Result<bool, Abort> {
+    let oldest = current.saturating_sub(window as u32).max(1);
+    for n in (oldest..current).rev() {
+        if let Some(raw) = versions.get(version_key(id, n))? {
+            let v: VersionRecord = super::decompress("version", &raw).map_err(|e| Abort::Abort(e.to_string()))?;
+            if v.content_hash == hash {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
 }
 
 fn add_alias(art: &mut ArticleRecord, url: &str) -> bool {
@@ -207,7 +224,9 @@ impl Store {
                         ev.alias_of = Some(art.url.clone());
                         ev.feed = obs.feeds.first().cloned();
                         (Outcome::Duplicate { id, event: ev }, art)
-                    } else if art.content_hash == a.content_hash {
+                    } else if art.content_hash == a.content_hash
+                        || is_flap(versions, id, art.versions, obs.flap_window, &a.content_hash)?
+                    {
                         (Outcome::Unchanged { id }, art)
                     } else {
                         let previous_hash = std::mem::replace(&mut art.content_hash, a.content_hash.clone());

@@ -31,6 +31,7 @@ fn obs(url: &str, a: Article, minute: u32) -> Observation {
         feed_published: None,
         feed_updated: None,
         recheck: vec![Duration::from_secs(900), Duration::from_secs(3600)],
+        flap_window: 0,
     }
 }
 
@@ -208,4 +209,23 @@ fn export_then_import_round_trips_and_rebuilds_the_indexes() {
         other.import(&b"{\"type\":\"feed\",\"name\":\"x\",\"url\":\"u\",\"errors\":0}\n{broken\n"[..]).unwrap_err();
     assert!(err.to_string().contains("import line 2"), "{err}");
     assert_eq!(other.feed_states().unwrap().len(), 0);
+}
+
+#[test]
+fn a_flap_window_silences_returns_to_recent_versions() {
+    let (_dir, store) = open();
+    let url = "https://a.example/1.html";
+    let flap = |text: &str, minute: u32| {
+        let mut o = obs(url, article("T", text, None), minute);
+        o.flap_window = 2;
+        o
+    };
+    store.observe(&flap("A", 0)).unwrap();
+    assert!(matches!(store.observe(&flap("B", 1)).unwrap(), Outcome::Edited { .. }));
+    // Back to A, which is within the last two versions: quiet.
+    assert_eq!(store.observe(&flap("A", 2)).unwrap(), Outcome::Unchanged { id: 1 });
+    assert!(matches!(store.observe(&flap("C", 3)).unwrap(), Outcome::Edited { .. }));
+    assert_eq!(store.article(1).unwrap().unwrap().versions, 3);
+    // Without the window the same return is an edit (a revert).
+    assert!(matches!(store.observe(&obs(url, article("T", "B", None), 4)).unwrap(), Outcome::Edited { .. }));
 }
