@@ -120,6 +120,22 @@ impl Crawler {
         })
     }
 
+    /// Logs the events a crashed process stored but did not log (see `Store::unlogged_events`).
+    pub fn log_unlogged_events(&self) {
+        match self.store.unlogged_events() {
+            Ok(events) => {
+                for ev in &events {
+                    ev.log();
+                }
+                if let Some(last) = events.last() {
+                    tracing::info!(count = events.len(), "logged events that a previous run stored but did not log");
+                    let _ = self.store.mark_logged(last.seq);
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot read the event log"),
+        }
+    }
+
     /// Shares a progress clock with the daemon's watchdog: it moves on every finished feed poll or page.
     pub fn with_progress(mut self, progress: Arc<AtomicI64>) -> Crawler {
         self.progress = progress;
@@ -431,6 +447,9 @@ impl Crawler {
             Ok(Ok(outcome)) => {
                 if let Some(ev) = outcome.event() {
                     ev.log();
+                    if let Err(e) = self.store.mark_logged(ev.seq) {
+                        tracing::warn!(error = %e, "cannot note a logged event");
+                    }
                 }
                 match outcome {
                     Outcome::New { .. } => stats.new += 1,

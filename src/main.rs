@@ -151,6 +151,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let cfg = Arc::new(load_config(cli.config.as_deref())?);
             let store = Store::open(&cfg.store_path).map_err(Fatal::other)?;
             let crawler = crawl::Crawler::new(cfg.clone(), store).map_err(Fatal::other)?;
+            crawler.log_unlogged_events();
             runtime()?.block_on(crawler.pass(&cfg.feeds));
             crawler.store().flush().map_err(Fatal::other)?;
         }

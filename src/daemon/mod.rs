@@ -134,6 +134,7 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
 
     let progress = Arc::new(AtomicI64::new(now_ms()));
     let mut crawler = Crawler::new(config.clone(), store.clone())?.with_progress(progress.clone());
+    crawler.log_unlogged_events();
     let mut schedule = Schedule::new(&config, &store, Utc::now());
 
     let watchdog = notify::watchdog_interval().map(|every| {

@@ -136,6 +136,8 @@ impl Store {
         }
         self.meta.insert("article_id", &max_id.to_be_bytes())?;
         self.meta.insert("event_seq", &max_seq.to_be_bytes())?;
+        // Imported events were logged by the store they come from.
+        self.meta.insert("logged_seq", &max_seq.to_be_bytes())?;
         self.flush()?;
         Ok(stats)
     }

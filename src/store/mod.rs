@@ -285,6 +285,22 @@ impl Store {
         Ok(self.events.last()?.map(|(k, _)| be_u64(&k)).unwrap_or(0))
     }
 
+    /// Notes that events up to `seq` were written to the log.
+    pub fn mark_logged(&self, seq: u64) -> Result<()> {
+        self.meta.fetch_and_update("logged_seq", |old| {
+            let old = old.map(be_u64).unwrap_or(0);
+            Some(old.max(seq).to_be_bytes().to_vec())
+        })?;
+        Ok(())
+    }
+
+    /// Events stored but not yet logged: the process died between the commit and the log line. Logging them
+    /// at the next start means an event may be logged twice across a crash, but never stored twice or lost.
+    pub fn unlogged_events(&self) -> Result<Vec<EventRecord>> {
+        let logged = self.meta.get("logged_seq")?.map(|v| be_u64(&v)).unwrap_or(0);
+        self.events_after(logged).collect()
+    }
+
     /// Subscribes to new events (for `events --follow`).
     pub fn watch_events(&self) -> sled::Subscriber {
         self.events.watch_prefix(vec![])

@@ -196,6 +196,7 @@ fn export_then_import_round_trips_and_rebuilds_the_indexes() {
     let events = |s: &Store| s.events_after(0).map(|e| e.unwrap()).collect::<Vec<_>>();
     assert_eq!(events(&target), events(&source));
     assert_eq!(target.article_id_for_url(url).unwrap(), Some(1));
+    assert!(target.unlogged_events().unwrap().is_empty());
     // The rebuilt hash index still finds syndicated copies, and the counters go on.
     let o = target.observe(&obs("https://b.example/copy", article("U", "two", None), 3)).unwrap();
     assert!(matches!(o, Outcome::Duplicate { id: 2, ref event } if event.seq == 4), "{o:?}");
@@ -228,4 +229,17 @@ fn a_flap_window_silences_returns_to_recent_versions() {
     assert_eq!(store.article(1).unwrap().unwrap().versions, 3);
     // Without the window the same return is an edit (a revert).
     assert!(matches!(store.observe(&obs(url, article("T", "B", None), 4)).unwrap(), Outcome::Edited { .. }));
+}
+
+#[test]
+fn events_stored_but_not_logged_are_found_for_replay() {
+    let (_dir, store) = open();
+    store.observe(&obs("https://a.example/1.html", article("T", "x", None), 0)).unwrap();
+    store.observe(&obs("https://a.example/2.html", article("U", "y", None), 1)).unwrap();
+    assert_eq!(store.unlogged_events().unwrap().iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2]);
+    store.mark_logged(1).unwrap();
+    assert_eq!(store.unlogged_events().unwrap().iter().map(|e| e.seq).collect::<Vec<_>>(), [2]);
+    store.mark_logged(2).unwrap();
+    store.mark_logged(1).unwrap(); // out of order: never goes back
+    assert!(store.unlogged_events().unwrap().is_empty());
 }
