@@ -14,6 +14,9 @@ impl Notifier {
     pub fn from_env() -> Notifier {
         let socket = std::env::var("NOTIFY_SOCKET").ok().filter(|s| !s.is_empty()).and_then(|path| {
             let sock = UnixDatagram::unbound().ok()?;
+            // Never block a runtime thread on a notify socket whose reader is slow or gone: a message that
+            // does not fit is dropped (the next STATUS or WATCHDOG supersedes it).
+            sock.set_nonblocking(true).ok()?;
             Some((sock, path))
         });
         Notifier { socket }
@@ -31,8 +34,12 @@ impl Notifier {
         } else {
             sock.send_to(message.as_bytes(), path).map(|_| ())
         };
-        if let Err(e) = result {
-            tracing::warn!(error = %e, socket = %path, "cannot notify systemd");
+        match result {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                tracing::debug!(socket = %path, "notify socket full; message dropped")
+            }
+            Err(e) => tracing::warn!(error = %e, socket = %path, "cannot notify systemd"),
+            Ok(()) => {}
         }
     }
 
