@@ -1,0 +1,250 @@
+//! The daemon as systemd runs it: the real binary, a NOTIFY_SOCKET bound by the test, an in-process site.
+//! Readiness, watchdog, queries while running (equal to those after stopping), a live edit, SIGHUP adding a
+//! feed, per-host concurrency, SIGTERM, and a restart that reports nothing twice.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::net::UnixDatagram;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::raw::{article_page, respond, rss, serve};
+use common::{n, s, TestEnv};
+
+/// A running `presswatch run`, its stdout collected line by line.
+struct Daemon {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Daemon {
+    fn start(env: &TestEnv, notify: &std::path::Path) -> Daemon {
+        let mut child = Command::new(common::bin())
+            .args(["--config", env.config.to_str().unwrap(), "--log-format", "json", "run"])
+            .env("NOTIFY_SOCKET", notify)
+            .env("WATCHDOG_USEC", "1000000")
+            .env_remove("WATCHDOG_PID")
+            .env_remove("RUNTIME_DIRECTORY")
+            .env_remove("STATE_DIRECTORY")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let out = child.stdout.take().unwrap();
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Daemon { child, lines }
+    }
+
+    fn logged(&self, event: &str) -> usize {
+        self.lines.lock().unwrap().iter().filter(|l| l.contains(&format!("\"event\":\"{event}\""))).count()
+    }
+
+    fn signal(&self, sig: &str) {
+        let ok = Command::new("kill").args([sig, &self.child.id().to_string()]).status().unwrap().success();
+        assert!(ok, "kill {sig}");
+    }
+
+    /// SIGTERM, then the exit code and how long the exit took.
+    fn stop(mut self) -> (i32, Duration, Vec<String>) {
+        let started = Instant::now();
+        self.signal("-TERM");
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(started.elapsed() < Duration::from_secs(15), "the daemon did not stop within 15 s");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let took = started.elapsed();
+        std::thread::sleep(Duration::from_millis(100));
+        let lines = self.lines.lock().unwrap().clone();
+        (status.code().unwrap_or(-1), took, lines)
+    }
+}
+
+impl Drop for Daemon {
+    /// A failed assertion must not leave a daemon running.
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Waits for a datagram starting with `prefix` on the notify socket.
+fn wait_datagram(sock: &UnixDatagram, contains: &str, within: Duration) -> String {
+    let deadline = Instant::now() + within;
+    let mut buf = [0u8; 4096];
+    while Instant::now() < deadline {
+        if let Ok(n) = sock.recv(&mut buf) {
+            let msg = String::from_utf8_lossy(&buf[..n]).into_owned();
+            if msg.contains(contains) {
+                return msg;
+            }
+        }
+    }
+    panic!("no {contains} datagram within {within:?}");
+}
+
+fn wait_until<T>(what: &str, within: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+const PAGES: usize = 8;
+
+#[test]
+fn the_daemon_signals_ready_pings_answers_reloads_reports_edits_and_stops_cleanly() {
+    let edited = Arc::new(AtomicBool::new(false));
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let max_in_flight = Arc::new(AtomicUsize::new(0));
+    let (e, inf, max) = (edited.clone(), in_flight.clone(), max_in_flight.clone());
+    let site = serve("127.0.0.1:0", move |path, stream, me| {
+        let now = inf.fetch_add(1, Ordering::SeqCst) + 1;
+        max.fetch_max(now, Ordering::SeqCst);
+        match path {
+            "/feed.rss" | "/feed2.rss" => {
+                let items: Vec<(String, String)> =
+                    (1..=PAGES).map(|i| (format!("Tin {i}"), format!("http://{me}/p/{i}.html"))).collect();
+                respond(stream, "200 OK", &[("Content-Type", "application/rss+xml".into())], rss(&items).as_bytes());
+            }
+            _ => {
+                std::thread::sleep(Duration::from_millis(60));
+                let n: usize = path.trim_start_matches("/p/").trim_end_matches(".html").parse().unwrap_or(0);
+                let sentence = if n == 1 && e.load(Ordering::SeqCst) {
+                    "Nội dung đã sửa 1.".to_string()
+                } else {
+                    format!("Nội dung {n}.")
+                };
+                respond(stream, "200 OK", &[], article_page(&format!("Bài {n}"), &sentence).as_bytes());
+            }
+        }
+        inf.fetch_sub(1, Ordering::SeqCst);
+    });
+
+    let env = TestEnv::with_text("");
+    let base_config = format!(
+        "[store]\npath = \"{}\"\n[crawler]\nallow_private_networks = true\nrobots = false\nper_host_concurrency = 2\n\
+         [defaults]\ninterval = \"1s\"\nrecheck = [\"3s\", \"6s\"]\n[[feed]]\nname = \"one\"\nurl = \"http://{site}/feed.rss\"\n",
+        env.store.display()
+    );
+    std::fs::write(&env.config, &base_config).unwrap();
+    let notify_path = env.path().join("notify.sock");
+    let notify = UnixDatagram::bind(&notify_path).unwrap();
+    notify.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+
+    let started = Instant::now();
+    let daemon = Daemon::start(&env, &notify_path);
+    let ready = wait_datagram(&notify, "READY=1", Duration::from_secs(10));
+    let ready_after = started.elapsed();
+    eprintln!("READY after {ready_after:?}: {ready:?}");
+    assert!(ready.contains("STATUS="), "{ready}");
+    wait_datagram(&notify, "WATCHDOG=1", Duration::from_secs(5));
+
+    // Queries answered while the daemon holds the store.
+    let articles = wait_until("all articles", Duration::from_secs(30), || {
+        let a = env.query(&["articles"]);
+        (a.len() == PAGES).then_some(a)
+    });
+    assert!(articles.iter().all(|a| a["versions"] == 1));
+    assert_eq!(max_in_flight.load(Ordering::SeqCst), 2, "per-host concurrency is 2, and reached");
+
+    // A live edit is reported within the re-check schedule.
+    edited.store(true, Ordering::SeqCst);
+    let edit = wait_until("the edit", Duration::from_secs(20), || {
+        env.query(&["events"]).into_iter().find(|e| e["event"] == "article.edited")
+    });
+    assert_eq!(n(&edit["version"]), 2);
+    assert!(s(&edit["url"]).ends_with("/p/1.html"));
+
+    // SIGHUP adds a feed; a broken config is refused and the old one stays.
+    std::fs::write(&env.config, format!("{base_config}[[feed]]\nname = \"two\"\nurl = \"http://{site}/feed2.rss\"\n"))
+        .unwrap();
+    daemon.signal("-HUP");
+    wait_until("the new feed polled", Duration::from_secs(20), || {
+        let feeds = env.query(&["feeds"]);
+        feeds.iter().find(|f| f["name"] == "two" && f["last_status"] == 200).map(|_| ())
+    });
+    let good_config = std::fs::read_to_string(&env.config).unwrap();
+    std::fs::write(&env.config, good_config.replace("interval = \"1s\"", "interval = \"often\"")).unwrap();
+    daemon.signal("-HUP");
+    wait_until("the refusal", Duration::from_secs(10), || (daemon.logged("config.error") == 1).then_some(()));
+    std::fs::write(&env.config, &good_config).unwrap();
+    assert_eq!(env.query(&["feeds"]).len(), 2, "the old configuration stays in force");
+
+    // Wait until both feeds list every article and the re-check schedule is exhausted, then compare answers.
+    let running = wait_until("a settled store", Duration::from_secs(20), || {
+        let a = env.query(&["articles"]);
+        let settled =
+            a.iter().all(|x| x["feeds"].as_array().map(|f| f.len()) == Some(2) && x["next_recheck"].is_null());
+        settled.then_some(a)
+    });
+    let running_events = env.query(&["events"]);
+    let running_show = env.show("1");
+
+    let (code, took, lines) = daemon.stop();
+    eprintln!("SIGTERM to exit: {took:?}");
+    assert_eq!(code, 0);
+    assert!(took < Duration::from_secs(5), "shutdown took {took:?}");
+    assert!(lines.iter().any(|l| l.contains("\"event\":\"daemon.stopped\"")));
+    let logged_new = lines.iter().filter(|l| l.contains("\"event\":\"article.new\"")).count();
+    assert_eq!(logged_new, PAGES);
+
+    // The same answers from the store directly, now that no daemon runs.
+    assert!(!env.store.join("presswatch.sock").exists(), "the socket is removed on exit");
+    assert_eq!(env.query(&["articles"]), running);
+    assert_eq!(env.query(&["events"]), running_events);
+    assert_eq!(env.show("1"), running_show);
+
+    // A restart reports nothing twice.
+    let again = Daemon::start(&env, &notify_path);
+    wait_datagram(&notify, "READY=1", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(3));
+    let (code, _, lines) = again.stop();
+    assert_eq!(code, 0);
+    let reported: Vec<&String> = lines.iter().filter(|l| l.contains("\"event\":\"article.")).collect();
+    assert!(reported.is_empty(), "{reported:?}");
+    assert_eq!(env.query(&["events"]).len(), running_events.len());
+}
+
+#[test]
+fn a_failing_feed_backs_off_exponentially_and_keeps_its_state() {
+    let site = serve("127.0.0.1:0", |_, stream, _| respond(stream, "500 Internal Server Error", &[], b"down"));
+    let env = TestEnv::with_text("");
+    std::fs::write(
+        &env.config,
+        format!(
+            "[store]\npath = \"{}\"\n[crawler]\nallow_private_networks = true\n[[feed]]\nname = \"down\"\nurl = \"http://{site}/feed.rss\"\ninterval = \"10s\"\n",
+            env.store.display()
+        ),
+    )
+    .unwrap();
+    let mut waits = Vec::new();
+    for round in 1..=3 {
+        env.once();
+        let f = env.query(&["feeds"]).remove(0);
+        assert_eq!(n(&f["errors"]), round);
+        assert_eq!(s(&f["last_error"]), format!("HTTP 500 from http://{site}/feed.rss"));
+        assert_eq!(f["last_status"], 500);
+        let due = chrono::DateTime::parse_from_rfc3339(s(&f["next_due"])).unwrap();
+        let at = chrono::DateTime::parse_from_rfc3339(s(&f["last_fetch"])).unwrap();
+        waits.push((due - at).num_seconds());
+    }
+    assert_eq!(waits, [10, 20, 40]);
+}
