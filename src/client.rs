@@ -29,7 +29,7 @@ pub fn socket_candidates(cfg: &Config) -> Vec<PathBuf> {
             }
         }
     }
-    out.push(PathBuf::from("/run/presswatch").join(SOCKET_NAME));
+    // Not a fixed place such as /run/presswatch: a daemon there may hold another store than this config's.
     out.push(cfg.store_path.join(SOCKET_NAME));
     out.dedup();
     out

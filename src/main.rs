@@ -77,17 +77,27 @@ fn runtime() -> Result<tokio::runtime::Runtime, Fatal> {
     tokio::runtime::Runtime::new().map_err(|e| Fatal::other(format!("cannot start the async runtime: {e}")))
 }
 
-/// Answers a query through the daemon's socket when a daemon runs, else from the store directly.
+/// Answers a query through the daemon's socket when a daemon runs, else from the store directly. Another
+/// query (or a daemon starting, or a `once` pass) may hold the store for a moment, so a locked store is retried
+/// for a few seconds, going to the daemon's socket as soon as one answers.
 fn ask(cfg: &Config, request: &Request) -> Result<Answer, Fatal> {
-    if let Some(mut stream) = client::connect(cfg) {
-        return match client::ask(&mut stream, request, Duration::from_secs(120)) {
-            Ok(answer) => Ok(answer),
-            Err(ClientError::Query(e)) => Err(e.into()),
-            Err(e) => Err(Fatal::other(e)),
-        };
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some(mut stream) = client::connect(cfg) {
+            return match client::ask(&mut stream, request, Duration::from_secs(120)) {
+                Ok(answer) => Ok(answer),
+                Err(ClientError::Query(e)) => Err(e.into()),
+                Err(e) => Err(Fatal::other(e)),
+            };
+        }
+        match Store::open(&cfg.store_path) {
+            Ok(store) => return query::answer(&store, Some(cfg), request).map_err(Fatal::from),
+            Err(presswatch::store::StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => return Err(Fatal::other(e)),
+        }
     }
-    let store = Store::open(&cfg.store_path).map_err(Fatal::other)?;
-    query::answer(&store, Some(cfg), request).map_err(Fatal::from)
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Fatal> {

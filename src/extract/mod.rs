@@ -62,19 +62,19 @@ pub fn extract_with(html: &str, page_url: Option<&Url>, options: &Options) -> Re
     let doc = Document::from(html.as_ref());
 
     let canonical_url = canonical_link(&doc, page_url);
-    let meta_published = meta_content(&doc, &["article:published_time", "datePublished", "pubdate"]);
-    let meta_modified =
-        meta_content(&doc, &["article:modified_time", "og:updated_time", "dateModified", "last-modified"]);
+    let metas = MetaIndex::new(&doc);
+    let meta_published = metas.content(&["article:published_time", "datePublished", "pubdate"]);
+    let meta_modified = metas.content(&["article:modified_time", "og:updated_time", "dateModified", "last-modified"]);
     let lang = doc
         .select("html")
         .attr("lang")
         .map(|l| l.trim().to_string())
         .filter(|l| !l.is_empty())
-        .or_else(|| meta_content(&doc, &["content-language", "og:locale"]));
+        .or_else(|| metas.content(&["content-language", "og:locale"]));
 
     let headings: Vec<String> =
         doc.select("h1").iter().map(|h| normalize_line(&h.text())).filter(|h| !h.is_empty()).collect();
-    let site_name = meta_content(&doc, &["og:site_name"]).map(|s| normalize_line(&s));
+    let site_name = metas.content(&["og:site_name"]).map(|s| normalize_line(&s));
     for sel in &options.drop_selectors {
         doc.select(sel).remove();
     }
@@ -163,20 +163,40 @@ fn canonical_link(doc: &Document, page_url: Option<&Url>) -> Option<String> {
     })
 }
 
-/// The first non-empty `content` of a `<meta>` whose property, name, itemprop or http-equiv is one of `keys`.
-fn meta_content(doc: &Document, keys: &[&str]) -> Option<String> {
-    for key in keys {
-        for attr in ["property", "name", "itemprop", "http-equiv"] {
-            let sel = doc.select(&format!(r#"meta[{attr}="{key}" i]"#));
-            if let Some(v) = sel.attr("content") {
-                let v = v.trim();
-                if !v.is_empty() {
-                    return Some(v.to_string());
+/// The attributes that name a `<meta>`, in the order they are trusted.
+const META_NAME_ATTRS: [&str; 4] = ["property", "name", "itemprop", "http-equiv"];
+
+/// The `<meta>` elements of a page, read in one pass. Looking each key up with its own selector walked the
+/// whole document 4 times per key, about 40 walks per page: 9% of the extraction time on the Zyte pages.
+struct MetaIndex {
+    /// (index in META_NAME_ATTRS, lower-case name) → trimmed `content` of the first such `<meta>`.
+    first: std::collections::HashMap<(usize, String), String>,
+}
+
+impl MetaIndex {
+    fn new(doc: &Document) -> MetaIndex {
+        let mut first = std::collections::HashMap::new();
+        for meta in doc.select("meta[content]").nodes() {
+            for (i, attr) in META_NAME_ATTRS.iter().enumerate() {
+                if let Some(name) = meta.attr(attr) {
+                    let content = meta.attr("content").unwrap_or_default();
+                    first.entry((i, name.to_ascii_lowercase())).or_insert_with(|| content.trim().to_string());
                 }
             }
         }
+        MetaIndex { first }
     }
-    None
+
+    /// The first non-empty `content` of a `<meta>` whose property, name, itemprop or http-equiv is one of `keys`
+    /// (compared without case), trying the keys in order, then the attributes in order; as with one
+    /// `meta[attr="key" i]` selector per pair, only the first `<meta>` (with a `content`) of each pair counts.
+    fn content(&self, keys: &[&str]) -> Option<String> {
+        keys.iter().find_map(|key| {
+            let key = key.to_ascii_lowercase();
+            (0..META_NAME_ATTRS.len())
+                .find_map(|i| self.first.get(&(i, key.clone())).filter(|v| !v.is_empty()).cloned())
+        })
+    }
 }
 
 /// Dates as RFC 3339 UTC when they parse, else as the page wrote them.

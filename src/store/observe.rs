@@ -104,6 +104,17 @@ fn is_flap(versions: &TransactionalTree, id: u64, current: u32, window: usize, h
     Ok(false)
 }
 
+/// Records `url` as a syndicated copy when it is on another host than the article's own URLs: a new URL on
+/// the same host is the publisher's own (a changed slug) and may carry later edits.
+fn mark_copy(art: &mut ArticleRecord, url: &str) {
+    let host = |u: &str| url::Url::parse(u).ok().and_then(|u| u.host_str().map(str::to_string));
+    let own_hosts = [Some(art.url.as_str()), art.fetched_from.as_deref()].map(|u| u.and_then(host));
+    let this = host(url);
+    if this.is_some() && !own_hosts.contains(&this) && !art.copies.iter().any(|c| c == url) {
+        art.copies.push(url.to_string());
+    }
+}
+
 fn add_alias(art: &mut ArticleRecord, url: &str) -> bool {
     if art.url == url || art.aliases.iter().any(|a| a == url) {
         return false;
@@ -176,6 +187,18 @@ impl Store {
                 }
                 Ok(())
             };
+            // Stores the article, the event and the feed entries: the end of every branch.
+            let finish = |outcome: Outcome, art: ArticleRecord| -> Result<Outcome, Abort> {
+                articles.insert(&art.id.to_be_bytes(), to_json(&art))?;
+                if let Some(ev) = outcome.event() {
+                    events.insert(&ev.seq.to_be_bytes(), to_json(ev))?;
+                }
+                for (feed, key, fingerprint) in &obs.entries {
+                    let state = EntryState { article_id: art.id, fingerprint: fingerprint.clone() };
+                    entries.insert(entry_key(feed, key), to_json(&state))?;
+                }
+                Ok(outcome)
+            };
             let new_event = |event: &str, id: u64, url: &str| -> Result<EventRecord, Abort> {
                 Ok(EventRecord {
                     seq: next_counter(meta, "event_seq")?,
@@ -210,6 +233,11 @@ impl Store {
                 Some(id) => {
                     let mut art = read_article(articles, id)?
                         .ok_or_else(|| Abort::Abort(format!("the URL index points to missing article {id}")))?;
+                    if art.copies.contains(&obs.fetched_url) {
+                        // A syndicated copy, fetched again: it tells nothing about the original's text.
+                        set_urls(&mut art, id)?;
+                        return finish(Outcome::Unchanged { id }, art);
+                    }
                     set_urls(&mut art, id)?;
                     art.last_checked = now;
                     art.fetched_from = Some(obs.fetched_url.clone());
@@ -220,6 +248,7 @@ impl Store {
                     art.lang = a.lang.clone().or(art.lang.take());
                     set_recheck(&mut art)?;
                     if art.content_hash == a.content_hash && fetched_url_is_new {
+                        mark_copy(&mut art, &obs.fetched_url);
                         let mut ev = new_event("article.duplicate", id, &obs.fetched_url)?;
                         ev.alias_of = Some(art.url.clone());
                         ev.feed = obs.feeds.first().cloned();
@@ -250,6 +279,7 @@ impl Store {
                         })?;
                         set_urls(&mut art, existing)?;
                         art.last_checked = now;
+                        mark_copy(&mut art, &obs.fetched_url);
                         let new_url = if canonical != art.url { &canonical } else { &obs.fetched_url };
                         let mut ev = new_event("article.duplicate", existing, new_url)?;
                         ev.alias_of = Some(art.url.clone());
@@ -272,6 +302,7 @@ impl Store {
                             published: published.clone(),
                             modified: modified.clone(),
                             lang: a.lang.clone(),
+                            copies: Vec::new(),
                             fetched_from: Some(obs.fetched_url.clone()),
                             next_recheck: None,
                         };
@@ -286,15 +317,7 @@ impl Store {
                     }
                 },
             };
-            articles.insert(&art.id.to_be_bytes(), to_json(&art))?;
-            if let Some(ev) = outcome.event() {
-                events.insert(&ev.seq.to_be_bytes(), to_json(ev))?;
-            }
-            for (feed, key, fingerprint) in &obs.entries {
-                let state = EntryState { article_id: art.id, fingerprint: fingerprint.clone() };
-                entries.insert(entry_key(feed, key), to_json(&state))?;
-            }
-            Ok(outcome)
+            finish(outcome, art)
         });
         let outcome = result.map_err(|e| match e {
             TransactionError::Storage(s) => StoreError::Sled(s),

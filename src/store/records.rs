@@ -25,6 +25,10 @@ pub struct ArticleRecord {
     pub modified: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
+    /// Aliases on other hosts that were found to carry the same text (syndicated copies). A later fetch of a
+    /// copy is never an edit of this article: the republisher may lag behind the original's corrections.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub copies: Vec<String>,
     /// The URL the page was last fetched from; re-checks fetch it (the canonical URL may be on another host,
     /// or not be served at all).
     #[serde(default, skip_serializing_if = "Option::is_none")]

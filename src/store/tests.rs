@@ -243,3 +243,34 @@ fn events_stored_but_not_logged_are_found_for_replay() {
     store.mark_logged(1).unwrap(); // out of order: never goes back
     assert!(store.unlogged_events().unwrap().is_empty());
 }
+
+#[test]
+fn a_syndicated_copy_fetched_again_never_edits_the_original() {
+    let (_dir, store) = open();
+    let url = "https://a.example/1.html";
+    let copy = "https://b.example/republished-1.html";
+    store.observe(&obs(url, article("T", "first text", None), 0)).unwrap();
+    assert!(matches!(
+        store.observe(&obs(copy, article("T", "first text", None), 1)).unwrap(),
+        Outcome::Duplicate { .. }
+    ));
+    // The original is corrected; the copy still shows the old text.
+    assert!(matches!(
+        store.observe(&obs(url, article("T", "corrected text", None), 2)).unwrap(),
+        Outcome::Edited { .. }
+    ));
+    assert_eq!(store.observe(&obs(copy, article("T", "first text", None), 3)).unwrap(), Outcome::Unchanged { id: 1 });
+    let art = store.article(1).unwrap().unwrap();
+    assert_eq!((art.versions, art.copies.clone()), (2, vec![copy.to_string()]));
+    assert_eq!(art.fetched_from.as_deref(), Some(url), "re-checks keep following the original");
+    // A new URL on the publisher's own host (a changed slug) is an alias that may carry edits.
+    let moved = "https://a.example/1-new-slug.html";
+    assert!(matches!(
+        store.observe(&obs(moved, article("T", "corrected text", None), 4)).unwrap(),
+        Outcome::Duplicate { .. }
+    ));
+    assert!(matches!(
+        store.observe(&obs(moved, article("T", "corrected again", None), 5)).unwrap(),
+        Outcome::Edited { .. }
+    ));
+}
