@@ -116,13 +116,15 @@ fn the_daemon_signals_ready_pings_answers_reloads_reports_edits_and_stops_cleanl
     let max_in_flight = Arc::new(AtomicUsize::new(0));
     let (e, inf, max) = (edited.clone(), in_flight.clone(), max_in_flight.clone());
     let site = serve("127.0.0.1:0", move |path, stream, me| {
+        // In flight from the server's side is the handler's work, before the response is written: once it is
+        // written the client may already start its next request while this thread has not yet counted down.
         let now = inf.fetch_add(1, Ordering::SeqCst) + 1;
         max.fetch_max(now, Ordering::SeqCst);
-        match path {
+        let (status, headers, body) = match path {
             "/feed.rss" | "/feed2.rss" => {
                 let items: Vec<(String, String)> =
                     (1..=PAGES).map(|i| (format!("Tin {i}"), format!("http://{me}/p/{i}.html"))).collect();
-                respond(stream, "200 OK", &[("Content-Type", "application/rss+xml".into())], rss(&items).as_bytes());
+                ("200 OK", vec![("Content-Type", "application/rss+xml".to_string())], rss(&items))
             }
             _ => {
                 std::thread::sleep(Duration::from_millis(60));
@@ -132,10 +134,11 @@ fn the_daemon_signals_ready_pings_answers_reloads_reports_edits_and_stops_cleanl
                 } else {
                     format!("Nội dung {n}.")
                 };
-                respond(stream, "200 OK", &[], article_page(&format!("Bài {n}"), &sentence).as_bytes());
+                ("200 OK", vec![], article_page(&format!("Bài {n}"), &sentence))
             }
-        }
+        };
         inf.fetch_sub(1, Ordering::SeqCst);
+        respond(stream, status, &headers, body.as_bytes());
     });
 
     let env = TestEnv::with_text("");
@@ -163,7 +166,8 @@ fn the_daemon_signals_ready_pings_answers_reloads_reports_edits_and_stops_cleanl
         (a.len() == PAGES).then_some(a)
     });
     assert!(articles.iter().all(|a| a["versions"] == 1));
-    assert_eq!(max_in_flight.load(Ordering::SeqCst), 2, "per-host concurrency is 2, and reached");
+    let max = max_in_flight.load(Ordering::SeqCst);
+    assert_eq!(max, 2, "per-host concurrency is 2, and reached (saw {max})");
 
     // A live edit is reported within the re-check schedule.
     edited.store(true, Ordering::SeqCst);
