@@ -171,7 +171,12 @@ impl Crawler {
         let mut order = Vec::new();
         while let Some(res) = polls.join_next().await {
             self.tick();
-            let (feed_stats, feed_jobs) = res.expect("feed poll task panicked");
+            // A panic in one feed's task (a parser bug) is that feed's failure; the pass goes on.
+            let Ok((feed_stats, feed_jobs)) = res.map_err(|e| tracing::error!(error = %e, "a feed poll crashed"))
+            else {
+                stats.feeds_failed += 1;
+                continue;
+            };
             stats.add(&feed_stats);
             for job in feed_jobs {
                 match jobs.get_mut(job.url.as_str()) {
@@ -200,7 +205,13 @@ impl Crawler {
         }
         while let Some(res) = fetches.join_next().await {
             self.tick();
-            stats.add(&res.expect("page task panicked"));
+            match res {
+                Ok(page_stats) => stats.add(&page_stats),
+                Err(e) => {
+                    tracing::error!(error = %e, "a page task crashed");
+                    stats.page_errors += 1;
+                }
+            }
         }
         if let Err(e) = self.store.flush() {
             tracing::error!(error = %e, "cannot flush the store");

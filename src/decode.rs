@@ -164,15 +164,31 @@ fn xml_declared_encoding(bytes: &[u8]) -> Option<&'static Encoding> {
     Encoding::for_label(&rest[1..1 + label_end])
 }
 
-/// Replaces the XML declaration with a UTF-8 one, since the text is now UTF-8.
+/// Replaces the XML declaration with a UTF-8 one, since the text is now UTF-8, and removes any declaration
+/// that is not at the start: it is invalid there, and one naming an encoding makes quick-xml (under feed-rs)
+/// panic ("set_encoding() called after prefix buffer was drained"; found by tests/properties.rs).
 fn rewrite_xml_declaration(text: &str) -> String {
     let trimmed = text.trim_start_matches(['\u{FEFF}', ' ', '\t', '\r', '\n']);
-    if let Some(rest) = trimmed.strip_prefix("<?xml") {
-        if let Some(end) = rest.find("?>") {
-            return format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>{}", &rest[end + 2..]);
-        }
+    let (head, mut rest) = match trimmed.strip_prefix("<?xml").and_then(|r| r.find("?>").map(|end| &r[end + 2..])) {
+        Some(after) => ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", after),
+        None => ("", trimmed),
+    };
+    let mut out = String::with_capacity(trimmed.len() + 40);
+    out.push_str(head);
+    while let Some(start) = find_ascii_ci(rest, "<?xml") {
+        out.push_str(&rest[..start]);
+        rest = match rest[start..].find("?>") {
+            Some(end) => &rest[start + end + 2..],
+            None => "",
+        };
     }
-    trimmed.to_string()
+    out.push_str(rest);
+    out
+}
+
+/// Byte offset of an ASCII needle, ignoring ASCII case.
+fn find_ascii_ci(hay: &str, needle: &str) -> Option<usize> {
+    hay.as_bytes().windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -248,6 +264,14 @@ mod tests {
         let src = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss><title>Tiếng Việt</title></rss>";
         let d = decode_feed(src.as_bytes(), None, None);
         assert!(d.text.contains("Tiếng Việt"), "{}", d.text);
+    }
+
+    #[test]
+    fn a_declaration_in_the_middle_is_removed() {
+        let src = "1.234 lượt xem<?xml version=\"1.0\" encoding=\"windows-874\"?><rss/>";
+        assert_eq!(decode_feed(src.as_bytes(), None, None).text, "1.234 lượt xem<rss/>");
+        let src = "<?xml version=\"1.0\"?><a><?XML encoding=\"x\"?></a>";
+        assert_eq!(decode_feed(src.as_bytes(), None, None).text, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><a></a>");
     }
 
     #[test]

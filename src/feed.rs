@@ -60,7 +60,12 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, feed_url: &Url) -> Result
         // generated id, does not change when the headline does.
         .id_generator(|_, _, _| String::new())
         .build();
-    let feed = parser.parse(text.as_bytes()).map_err(|e| FeedError::Parse(e.to_string()))?;
+    // The XML stack below feed-rs has panicked on hostile input before; a panic is this feed's error, not ours.
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(text.as_bytes())));
+    let feed = match parsed {
+        Ok(result) => result.map_err(|e| FeedError::Parse(e.to_string()))?,
+        Err(_) => return Err(FeedError::Parse("the feed parser crashed on this input".into())),
+    };
 
     let mut items = Vec::with_capacity(feed.entries.len());
     let mut skipped = Vec::new();

@@ -1,0 +1,113 @@
+//! Property tests: random and mutated input never makes the input stages panic, and the normalisers are
+//! idempotent. This is our stand-in for cargo-fuzz, which needs a nightly toolchain this project cannot install;
+//! raise `PROPTEST_CASES` (e.g. 200000) for a longer run.
+
+use presswatch::fetch::guard::Policy;
+use presswatch::{canon, decode, extract, feed, normalize};
+use proptest::prelude::*;
+
+/// Fragments that steer random input towards the interesting paths of the parsers.
+const PIECES: &[&str] = &[
+    "<?xml version=\"1.0\" encoding=\"windows-874\"?>",
+    "<rss version=\"2.0\">",
+    "<channel>",
+    "<item>",
+    "<title>",
+    "</title>",
+    "<link>",
+    "</link>",
+    "<guid>",
+    "</item>",
+    "</channel></rss>",
+    "<feed xmlns=\"http://www.w3.org/2005/Atom\">",
+    "<entry>",
+    "<link href=\"",
+    "\"/>",
+    "{\"version\":\"https://jsonfeed.org/version/1.1\",\"items\":[",
+    "]}",
+    "<html>",
+    "<head>",
+    "<meta charset=\"tis-620\">",
+    "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=windows-1258\">",
+    "<title>",
+    "<body>",
+    "<article>",
+    "<h1>",
+    "<p>",
+    "</p>",
+    "<div class=\"share related\">",
+    "</div>",
+    "<br>",
+    "<link rel=\"canonical\" href=\"",
+    "javascript:alert(1)",
+    "http://127.0.0.1/",
+    "../x?utm_source=a#f",
+    "Tiếng Việt",
+    "Tie\u{0302}\u{0301}ng",
+    "ภาษาไทย\u{200B}",
+    "中文",
+    "\u{FEFF}",
+    "\u{0000}",
+    "&amp;",
+    "&#x",
+    "<![CDATA[",
+    "]]>",
+    "<!--",
+    "-->",
+    "\u{00AD}",
+    "1.234 lượt xem",
+    "Bình luận (15)",
+];
+
+fn soup() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        3 => proptest::sample::select(PIECES).prop_map(|s| s.as_bytes().to_vec()),
+        1 => proptest::collection::vec(any::<u8>(), 0..16),
+        1 => "[a-zA-Z0-9 .,]{0,40}".prop_map(|s| s.into_bytes()),
+    ];
+    proptest::collection::vec(piece, 0..60).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn feed_decoding_and_parsing_never_panic(bytes in soup(), ct in proptest::option::of("[a-z/+-]{0,20}(; charset=[a-z0-9-]{0,12})?")) {
+        let url = url::Url::parse("https://news.example/rss").unwrap();
+        let _ = decode::decode_feed(&bytes, ct.as_deref(), Some("news.th"));
+        if let Ok(parsed) = feed::parse(&bytes, ct.as_deref(), &url) {
+            for item in parsed.items {
+                prop_assert!(matches!(item.link.scheme(), "http" | "https"));
+                prop_assert_eq!(canon::canonicalize(&item.link), Some(item.link.clone()));
+            }
+        }
+    }
+
+    #[test]
+    fn page_decoding_and_extraction_never_panic(bytes in soup()) {
+        let decoded = decode::decode_html(&bytes, None, Some("baoquocte.vn"));
+        if let Ok(a) = extract::extract(&decoded.text, None) {
+            prop_assert_eq!(normalize::normalize_text(&a.text), a.text.clone());
+            prop_assert_eq!(a.content_hash, normalize::content_hash(&a.title, &a.text));
+        }
+    }
+
+    #[test]
+    fn canonicalisation_is_idempotent_and_the_guard_never_panics(s in "(https?|ftp|file|javascript)://[a-zA-Z0-9.:\\[\\]@%_-]{0,30}(/[a-zA-Z0-9%._~-]{0,10}){0,3}(\\?[a-z_]{1,8}=[a-z0-9]{0,5}(&[a-z_]{1,8}=[a-z0-9]{0,5}){0,3})?(#[a-z]{0,5})?") {
+        if let Ok(u) = url::Url::parse(&s) {
+            let _ = Policy::default().check_url(&u);
+            if let Some(c) = canon::canonicalize(&u) {
+                prop_assert_eq!(canon::canonicalize(&c), Some(c.clone()));
+                prop_assert!(!c.as_str().contains("utm_"));
+            }
+        }
+    }
+
+    #[test]
+    fn normalising_is_idempotent_and_nfc_nfd_agnostic(s in "\\PC{0,200}") {
+        let once = normalize::normalize_text(&s);
+        prop_assert_eq!(normalize::normalize_text(&once), once.clone());
+        let nfd: String = icu_normalizer::DecomposingNormalizerBorrowed::new_nfd().normalize(&s).into_owned();
+        prop_assert_eq!(normalize::normalize_text(&nfd), once);
+    }
+}
