@@ -25,16 +25,20 @@ pub fn nfc(s: &str) -> std::borrow::Cow<'_, str> {
     ComposingNormalizerBorrowed::new_nfc().normalize(s)
 }
 
-/// Normalises one line: NFC, invisible characters removed, runs of white space (including NBSP) collapsed
-/// to one space, trimmed.
+/// Normalises one line: invisible characters removed, then NFC, then runs of white space (including NBSP)
+/// collapsed to one space, trimmed. Invisible characters go first: a soft hyphen between a letter and its
+/// combining mark would otherwise block composition and leave the result not in NFC (found by
+/// tests/properties.rs).
 pub fn normalize_line(s: &str) -> String {
-    let s = nfc(s);
+    let visible: std::borrow::Cow<'_, str> = if s.chars().any(is_invisible) {
+        s.chars().filter(|c| !is_invisible(*c)).collect::<String>().into()
+    } else {
+        s.into()
+    };
+    let s = nfc(&visible);
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
     for c in s.chars() {
-        if is_invisible(c) {
-            continue;
-        }
         if c.is_whitespace() {
             pending_space = true;
             continue;
@@ -80,6 +84,11 @@ mod tests {
     fn invisible_characters_and_white_space() {
         assert_eq!(normalize_line("  ภาษา\u{200B}ไทย\u{00AD}  \t มี\u{00A0}\u{00A0}ช่องว่าง "), "ภาษาไทย มี ช่องว่าง");
         assert_eq!(normalize_text("\n  a   b \n\n\n c\u{FEFF}\n  \n"), "a b\nc");
+    }
+
+    #[test]
+    fn a_soft_hyphen_does_not_block_composition() {
+        assert_eq!(normalize_line("A\u{302}\u{00AD}\u{303}"), "Ẫ");
     }
 
     #[test]
