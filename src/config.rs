@@ -21,6 +21,8 @@ pub struct Config {
     pub store_path: PathBuf,
     /// The daemon's query socket, when set; else `$RUNTIME_DIRECTORY/presswatch.sock` or one in the store.
     pub socket: Option<PathBuf>,
+    /// `[http] listen`: where the daemon serves /metrics and /healthz; off when unset.
+    pub http_listen: Option<std::net::SocketAddr>,
     pub crawler: CrawlerConfig,
     pub feeds: Vec<FeedConfig>,
 }
@@ -70,6 +72,14 @@ struct RawConfig {
     defaults: RawDefaults,
     #[serde(default)]
     feed: Vec<RawFeed>,
+    #[serde(default)]
+    http: RawHttp,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    listen: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -237,7 +247,13 @@ impl Config {
         }
 
         let socket = raw.store.socket.filter(|s| !s.trim().is_empty()).map(|s| expand_home(&s));
-        Ok(Config { source: source.to_path_buf(), store_path, socket, crawler, feeds })
+        let http_listen = match raw.http.listen.filter(|l| !l.trim().is_empty()) {
+            Some(l) => Some(l.trim().parse().map_err(|_| {
+                bad("http.listen", format!("expected an address and port such as \"127.0.0.1:9464\", found \"{l}\""))
+            })?),
+            None => None,
+        };
+        Ok(Config { source: source.to_path_buf(), store_path, socket, http_listen, crawler, feeds })
     }
 }
 

@@ -329,6 +329,12 @@ impl Crawler {
                 Err((e.to_string(), retry_after))
             }
         };
+        let m = crate::metrics::get();
+        match (&outcome, stats.feeds_not_modified) {
+            (Err(_), _) => m.feeds_failed.fetch_add(1, Ordering::Relaxed),
+            (Ok(()), 1) => m.feeds_not_modified.fetch_add(1, Ordering::Relaxed),
+            (Ok(()), _) => m.feeds_ok.fetch_add(1, Ordering::Relaxed),
+        };
         match outcome {
             Ok(()) => {
                 state.errors = 0;
@@ -419,8 +425,11 @@ impl Crawler {
             let _slot = self.extract_slots.acquire().await.expect("semaphore never closed");
             let options = job.extract.clone();
             tokio::task::spawn_blocking(move || {
+                let started = Instant::now();
                 let decoded = decode::decode_html(&resp.body, resp.content_type.as_deref(), page_url.host_str());
-                extract::extract_with(&decoded.text, Some(&page_url), &options)
+                let article = extract::extract_with(&decoded.text, Some(&page_url), &options);
+                crate::metrics::get().extract_seconds.observe(started.elapsed());
+                article
             })
             .await
         };
@@ -470,12 +479,15 @@ impl Crawler {
                         tracing::warn!(error = %e, "cannot note a logged event");
                     }
                 }
-                match outcome {
-                    Outcome::New { .. } => stats.new += 1,
-                    Outcome::Edited { .. } => stats.edited += 1,
-                    Outcome::Duplicate { .. } => stats.duplicate += 1,
-                    Outcome::Unchanged { .. } => stats.unchanged += 1,
-                }
+                let m = crate::metrics::get();
+                let (count, metric) = match outcome {
+                    Outcome::New { .. } => (&mut stats.new, &m.articles_new),
+                    Outcome::Edited { .. } => (&mut stats.edited, &m.articles_edited),
+                    Outcome::Duplicate { .. } => (&mut stats.duplicate, &m.articles_duplicate),
+                    Outcome::Unchanged { .. } => (&mut stats.unchanged, &m.articles_unchanged),
+                };
+                *count += 1;
+                metric.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(url = %job.url, reason = ?job.reason, "page stored");
             }
             Ok(Err(e)) => fail(&mut stats, format!("cannot store the article: {e}")),

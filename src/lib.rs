@@ -15,6 +15,7 @@ pub mod extract;
 pub mod feed;
 pub mod fetch;
 pub mod log;
+pub mod metrics;
 pub mod normalize;
 pub mod query;
 pub mod store;

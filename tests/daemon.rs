@@ -109,6 +109,15 @@ fn wait_until<T>(what: &str, within: Duration, mut f: impl FnMut() -> Option<T>)
 
 const PAGES: usize = 8;
 
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes()).unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).unwrap();
+    out
+}
+
 #[test]
 fn the_daemon_signals_ready_pings_answers_reloads_reports_edits_and_stops_cleanly() {
     let edited = Arc::new(AtomicBool::new(false));
@@ -142,8 +151,10 @@ fn the_daemon_signals_ready_pings_answers_reloads_reports_edits_and_stops_cleanl
     });
 
     let env = TestEnv::with_text("");
+    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let base_config = format!(
-        "[store]\npath = \"{}\"\n[crawler]\nallow_private_networks = true\nrobots = false\nper_host_concurrency = 2\n\
+        "[store]\npath = \"{}\"\n[http]\nlisten = \"127.0.0.1:{metrics_port}\"\n\
+         [crawler]\nallow_private_networks = true\nrobots = false\nper_host_concurrency = 2\n\
          [defaults]\ninterval = \"1s\"\nrecheck = [\"3s\", \"6s\"]\n[[feed]]\nname = \"one\"\nurl = \"http://{site}/feed.rss\"\n",
         env.store.display()
     );
@@ -200,6 +211,19 @@ fn the_daemon_signals_ready_pings_answers_reloads_reports_edits_and_stops_cleanl
         settled.then_some(a)
     });
     let running_events = env.query(&["events"]);
+
+    // Prometheus metrics and the health check.
+    let metrics = http_get(metrics_port, "/metrics");
+    assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
+    for line in [
+        format!("presswatch_articles_total{{outcome=\"new\"}} {PAGES}"),
+        "presswatch_articles_total{outcome=\"edited\"} 1".to_string(),
+        format!("presswatch_stored_articles {PAGES}"),
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} missing from:\n{metrics}");
+    }
+    assert!(metrics.contains("presswatch_fetch_seconds_bucket{le=\"+Inf\"}"));
+    assert!(http_get(metrics_port, "/healthz").ends_with("\r\n\r\nok\n"));
     let running_show = env.show("1");
 
     let (code, took, lines) = daemon.stop();

@@ -5,6 +5,7 @@
 //! Beside it: the query socket, and a watchdog ticker that pings systemd only while the loop makes progress.
 //! SIGTERM/SIGINT stop it (work in flight gets 10 s), SIGHUP reloads the configuration.
 
+mod http;
 pub mod notify;
 pub mod socket;
 
@@ -152,6 +153,19 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
         })
     });
 
+    // The loop wakes at least every MAX_SLEEP; three of those without progress is a stall.
+    let stale_after_ms = (MAX_SLEEP * 3).as_millis() as i64;
+    let metrics_server = match config.http_listen {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on [http] listen = \"{addr}\": {e}"))?;
+            tracing::info!(listen = %addr, "serving /metrics and /healthz");
+            Some(tokio::spawn(http::serve(listener, store.clone(), progress.clone(), stale_after_ms)))
+        }
+        None => None,
+    };
+
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -255,8 +269,8 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
         _ = second_signal => exit_now(&store),
     }
     server.abort();
-    if let Some(w) = watchdog {
-        w.abort();
+    for task in [watchdog, metrics_server].into_iter().flatten() {
+        task.abort();
     }
     let _ = std::fs::remove_file(&socket_path);
     let _ = std::fs::remove_file(&pointer);

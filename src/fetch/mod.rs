@@ -223,7 +223,11 @@ impl Fetcher {
         let refused = |reason: String| FetchError::Refused { url: url.to_string(), reason };
         self.policy.check_url(url).map_err(refused)?;
         let slot = self.host_slot(url);
+        let metrics = crate::metrics::get();
+        let host = url.host_str().unwrap_or_default();
+        metrics.host_waiting(host, 1);
         let host_permit = slot.in_flight.clone().acquire_owned().await.expect("semaphore never closed");
+        metrics.host_waiting(host, -1);
         let delay = self.per_host_delay.max(*slot.crawl_delay.lock().expect("crawl delay lock"));
         if !delay.is_zero() {
             let mut next = slot.next_start.lock().await;
@@ -231,9 +235,16 @@ impl Fetcher {
             *next = tokio::time::Instant::now() + delay;
         }
         let global_permit = self.global.clone().acquire_owned().await.expect("semaphore never closed");
+        let started = std::time::Instant::now();
         let result = tokio::time::timeout(self.timeout, self.get_unbounded(url, validators)).await;
         drop((global_permit, host_permit));
-        result.unwrap_or_else(|_| Err(FetchError::Timeout { url: url.to_string(), after: self.timeout }))
+        let result = result.unwrap_or_else(|_| Err(FetchError::Timeout { url: url.to_string(), after: self.timeout }));
+        let status = match &result {
+            Ok(r) => Some(r.status),
+            Err(e) => e.status(),
+        };
+        metrics.fetch_done(status, started.elapsed());
+        result
     }
 
     async fn get_unbounded(&self, url: &Url, validators: Option<&Validators>) -> Result<Response, FetchError> {
