@@ -69,7 +69,10 @@ fn soup() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn feed_decoding_and_parsing_never_panic(bytes in soup(), ct in proptest::option::of("[a-z/+-]{0,20}(; charset=[a-z0-9-]{0,12})?")) {
