@@ -152,7 +152,7 @@ fn one_pass_over_hostile_feeds_stays_bounded_flags_each_and_never_touches_the_tr
         "ssrf",
         "redirect-to-trap",
     ];
-    let mut config = format!(
+    let mut config = String::from(
         "[store]\npath = \"STORE\"\n[crawler]\nallow_hosts = [\"127.0.0.1\"]\ntimeout = \"3s\"\nmax_body = \"1MiB\"\nrobots = false\n"
     );
     for f in feeds {
