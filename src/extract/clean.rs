@@ -15,8 +15,8 @@ use regex::Regex;
 
 /// Elements that are never article text: these tags, `[hidden]`, `[aria-hidden="true"]` and these roles.
 const CHROME_TAGS: &[&str] = &[
-    "nav", "aside", "footer", "form", "button", "select", "input", "textarea", "dialog", "template", "noscript", "iframe",
-    "svg",
+    "nav", "aside", "footer", "form", "button", "select", "input", "textarea", "dialog", "template", "noscript",
+    "iframe", "svg",
 ];
 const CHROME_ROLES: &[&str] = &["navigation", "complementary", "banner", "contentinfo", "dialog", "toolbar"];
 
@@ -126,11 +126,15 @@ fn is_content_name(name: &str) -> bool {
 }
 
 fn is_chrome_name(value: &str) -> bool {
-    let lower = value.to_lowercase();
-    if lower.split(|c: char| c == '-' || c == '_' || c.is_whitespace()).any(|t| CHROME_TOKENS.contains(&t)) {
+    // Called for every class and id of the page: compare without allocating where possible (the tokens are ASCII).
+    if value.is_empty() {
+        return false;
+    }
+    let is_token = |t: &str| CHROME_TOKENS.iter().any(|c| t.eq_ignore_ascii_case(c));
+    if value.split(|c: char| c == '-' || c == '_' || c.is_whitespace()).any(is_token) {
         return true;
     }
-    let squashed: String = lower.chars().filter(|c| *c != '-' && *c != '_').collect();
+    let squashed: String = value.chars().filter(|c| *c != '-' && *c != '_').flat_map(char::to_lowercase).collect();
     CHROME_SUBSTRINGS.iter().any(|s| squashed.contains(s))
 }
 
@@ -277,6 +281,21 @@ const COUNTER_WORDS: &[&str] = &[
     "on",
     "trên",
     "google news",
+    // Ad slot labels and photo-gallery controls ("Advertisement", "Image 1 of 9", "Caption", "Close"): ad slots
+    // and galleries render differently from one fetch to the next, and would read as edits.
+    "advertisement",
+    "advert",
+    "quảng cáo",
+    "โฆษณา",
+    "广告",
+    "廣告",
+    "広告",
+    "광고",
+    "image",
+    "photo",
+    "caption",
+    "close",
+    "of",
     // Chinese, Japanese, Korean
     "阅读",
     "閱讀",
@@ -307,9 +326,10 @@ static FOLLOW_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(theo dõi|follow us|follow|ติดตาม|关注|關注|フォロー|팔로우)\b").expect("valid regex")
 });
 
+/// A line that starts with "updated", "published" and the like, after any separators ("| UPDATED: 11:05, ...").
 static STAMP_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^\s*(cập nhật|cap nhat|đăng lúc|đăng ngày|ngày đăng|thời gian|last updated|updated|published|posted|modified|อัปเดต|อัพเดท|อัพเดต|เผยแพร่|แก้ไขล่าสุด|更新|发布|發佈|公開|업데이트|수정|입력)",
+        r"(?i)^[\s|·•:\-–—]*(cập nhật|cap nhat|đăng lúc|đăng ngày|ngày đăng|thời gian|last updated|updated|published|posted|modified|อัปเดต|อัพเดท|อัพเดต|เผยแพร่|แก้ไขล่าสุด|更新|发布|發佈|公開|업데이트|수정|입력)",
     )
     .expect("valid regex")
 });
@@ -317,32 +337,36 @@ static STAMP_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
 /// Is this line (already normalised) page chrome?
 pub fn is_chrome_line(line: &str) -> bool {
     let chars = line.chars().count();
-    if chars > 120 {
+    // Every rule below is for lines of 80 characters or fewer.
+    if chars > 80 {
         return false;
     }
     if chars <= 60 && FOLLOW_PREFIX.is_match(line) {
         return true;
     }
-    if chars <= 80
-        && (RELATIVE_TIME.is_match(line) || (STAMP_PREFIX.is_match(line) && line.chars().any(|c| c.is_ascii_digit())))
-    {
+    if RELATIVE_TIME.is_match(line) || (STAMP_PREFIX.is_match(line) && line.chars().any(|c| c.is_ascii_digit())) {
         return true;
     }
     // Remove every counter word, then every digit, punctuation and space: nothing left means chrome.
     let mut rest = line.to_lowercase();
-    let mut sorted: Vec<&&str> = COUNTER_WORDS.iter().collect();
-    sorted.sort_by_key(|w| std::cmp::Reverse(w.len()));
     let mut had_word = false;
-    for w in sorted {
-        if rest.contains(*w) {
+    for w in COUNTER_WORDS_LONGEST_FIRST.iter() {
+        if rest.contains(w) {
             had_word = true;
-            rest = rest.replace(*w, " ");
+            rest = rest.replace(w, " ");
         }
     }
     let residue = rest.chars().any(|c| c.is_alphabetic());
     let only_numbers = !had_word && line.chars().any(|c| c.is_ascii_digit());
-    !residue && (had_word || only_numbers) && chars <= 80
+    !residue && (had_word || only_numbers)
 }
+
+/// COUNTER_WORDS longest first, so that "lượt xem" is removed before "xem" (sorted once, not for every line).
+static COUNTER_WORDS_LONGEST_FIRST: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let mut words = COUNTER_WORDS.to_vec();
+    words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+    words
+});
 
 #[cfg(test)]
 mod tests {
@@ -365,6 +389,10 @@ mod tests {
             "27/11/2026 08:15",
             "Theo dõi Baoquocte.vn trên Google News",
             "Share | Tweet | Email",
+            "| UPDATED: 11:05, Tue, Nov 19, 2019",
+            "Advertisement",
+            "Image 1 of / 9",
+            "Caption",
         ] {
             assert!(is_chrome_line(l), "{l} should be chrome");
         }
@@ -379,8 +407,31 @@ mod tests {
             "The minister said 15 people were injured.",
             "Xem thêm: chính sách mới về thuế thu nhập cá nhân",
             "Updated guidance from the ministry says schools reopen on Monday, 2 December, across the country.",
+            "Photo of the year: 12 images of 2026",
         ] {
             assert!(!is_chrome_line(l), "{l} should be kept");
+        }
+    }
+
+    #[test]
+    fn content_names_outweigh_a_chrome_class() {
+        let html = r#"<html><body>
+<div class="field field-name-body field-label-hidden"><p>Drupal body</p></div>
+<div class="l-sidebar-fixed l-article-body-segment"><p>SB Nation body</p></div>
+<div class="entry-content entry-content-read-more"><p>NY Post body</p></div>
+<span class="hs_cos_wrapper_meta_field" id="hs_cos_wrapper_post_body"><p>HubSpot body</p></span>
+<div class="widget Blog"><p>Blogger body</p></div>
+<div class="article-meta">12 views</div><div class="post-comments">a comment</div>
+<div class="related-articles article-list">a teaser</div><p>ruby: <ruby>記事<rp>(</rp><rt>きじ</rt><rp>)</rp></ruby></p>
+</body></html>"#;
+        let doc = Document::from(html);
+        remove_chrome(&doc);
+        let text = doc.select("body").text();
+        for kept in ["Drupal body", "SB Nation body", "NY Post body", "HubSpot body", "Blogger body", "ruby: 記事"] {
+            assert!(text.contains(kept), "{kept} should be kept: {text}");
+        }
+        for gone in ["12 views", "a comment", "a teaser", "きじ", "("] {
+            assert!(!text.contains(gone), "{gone} should be removed: {text}");
         }
     }
 

@@ -125,11 +125,77 @@ pub fn extract_with(html: &str, page_url: Option<&Url>, options: &Options) -> Re
 
 /// Too little text, or text that is mostly links: a section front, an error page, a paywall stub.
 fn is_not_an_article(content_html: &str) -> bool {
-    let doc = Document::from(content_html);
-    let count = |s: &str| s.chars().filter(|c| !c.is_whitespace()).count();
-    let total = count(&doc.select("body").text());
-    let linked: usize = doc.select("a").iter().map(|a| count(&a.text())).sum();
+    let (total, linked) = text_and_linked_chars(content_html);
     total < MIN_ARTICLE_CHARS || linked * 2 > total
+}
+
+/// Non-white-space characters of the text of `html`: in all, and inside links. The HTML is dom_smoothie's
+/// serialisation (well-formed tags, attribute values in double quotes, text escaped with `&amp;`, `&lt;`, `&gt;`
+/// and `&nbsp;`), so one scan gives what parsing it a second time gave (checked on the 261 pages of the
+/// extraction benchmark), and saves a twentieth of the extraction time.
+fn text_and_linked_chars(html: &str) -> (usize, usize) {
+    let (mut total, mut linked, mut link_depth) = (0, 0, 0usize);
+    let mut rest = html;
+    loop {
+        let lt = rest.find('<').unwrap_or(rest.len());
+        let n = visible_chars(&rest[..lt]);
+        total += n;
+        if link_depth > 0 {
+            linked += n;
+        }
+        rest = &rest[lt..];
+        if rest.is_empty() {
+            return (total, linked);
+        }
+        if let Some(after) = rest.strip_prefix("<!--") {
+            rest = after.find("-->").map_or("", |e| &after[e + 3..]);
+            continue;
+        }
+        // The tag ends at the first `>` outside an attribute value (`="..."`; a `"` elsewhere is a name).
+        let bytes = rest.as_bytes();
+        let mut end = 1;
+        while end < bytes.len() && bytes[end] != b'>' {
+            if bytes[end] == b'=' && bytes.get(end + 1) == Some(&b'"') {
+                end = rest[end + 2..].find('"').map_or(bytes.len(), |q| end + 2 + q);
+            }
+            end += 1;
+        }
+        let end = end.min(bytes.len());
+        let tag = &rest[1..end];
+        let (closing, tag) = match tag.strip_prefix('/') {
+            Some(t) => (true, t),
+            None => (false, tag),
+        };
+        let name_end = tag.find(|c: char| c.is_ascii_whitespace() || c == '/').unwrap_or(tag.len());
+        if tag[..name_end].eq_ignore_ascii_case("a") {
+            link_depth = if closing { link_depth.saturating_sub(1) } else { link_depth + 1 };
+        }
+        rest = rest.get(end + 1..).unwrap_or("");
+    }
+}
+
+/// Non-white-space characters of escaped text: an entity is one character, `&nbsp;` is white space.
+fn visible_chars(text: &str) -> usize {
+    let mut n = 0;
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '&' {
+            // An entity is short; look at most 12 bytes ahead, cut on a character boundary (found by
+            // tests/properties.rs: slicing inside a multi-byte character panicked).
+            let mut window = rest.len().min(12);
+            while !rest.is_char_boundary(window) {
+                window -= 1;
+            }
+            if let Some(semi) = rest[..window].find(';') {
+                n += usize::from(&rest[..=semi] != "&nbsp;");
+                rest = &rest[semi + 1..];
+                continue;
+            }
+        }
+        n += usize::from(!c.is_whitespace());
+        rest = &rest[c.len_utf8()..];
+    }
+    n
 }
 
 /// The headline. Readability's title comes from `<title>` minus a site suffix, but its suffix heuristic counts
@@ -218,3 +284,29 @@ fn normalize_date(s: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod scan_tests {
+    use super::*;
+
+    /// The scan counts what parsing the fragment and asking for its text counts.
+    #[test]
+    fn scanned_counts_equal_parsed_counts() {
+        let parsed = |html: &str| {
+            let doc = Document::from(html);
+            let count = |s: &str| s.chars().filter(|c| !c.is_whitespace()).count();
+            let linked = doc.select("a").iter().map(|a| count(&a.text())).sum();
+            (count(&doc.select("body").text()), linked)
+        };
+        for html in [
+            r#"<div id="readability-page-1" class="page"><p>Tom &amp; Jerry&nbsp;&lt;3 <a href="/x?a=1&amp;b=2">đọc tiếp</a></p></div>"#,
+            r#"<div "=""><p title="a > b"><A HREF="/">ข่าว</A> <abbr>abbr</abbr> <!-- <a>not a link</a> --> 記事</p></div>"#,
+            "<p>no links at all, just text</p>",
+            "",
+        ] {
+            let doc = Document::from(html);
+            let serialised = doc.select("body").inner_html();
+            assert_eq!(text_and_linked_chars(&serialised), parsed(&serialised), "{serialised}");
+        }
+    }
+}
