@@ -203,11 +203,27 @@ fn visible_chars(text: &str) -> usize {
 /// with, and that is most of it, is the headline without the site name in any script.
 fn choose_title(readability_title: &str, headings: &[String], site_name: Option<&str>) -> String {
     let len = |s: &str| s.chars().count();
+    // What is left of <title> once the heading is taken off, when the heading is its start or its end.
+    let remainder =
+        |h: &str| readability_title.strip_prefix(h).or_else(|| readability_title.strip_suffix(h)).map(str::trim);
+    // "Markets rally | Mekong Wire": a short headline is still the headline when the rest of <title> is a
+    // separator and a site name.
+    let is_site_suffix = |rest: &str| {
+        let rest = rest.trim_matches(|c: char| "|-–—:·•»«/\\".contains(c) || c.is_whitespace());
+        !rest.is_empty() && len(rest) <= 60
+    };
+    let separated = |rest: &str| {
+        rest.starts_with(['|', '-', '–', '—', ':', '·', '•', '»', '/'])
+            || rest.ends_with(['|', '-', '–', '—', ':', '·', '•', '«', '/'])
+    };
     headings
         .iter()
         .filter(|h| Some(h.as_str()) != site_name)
-        .filter(|h| readability_title.starts_with(h.as_str()) || readability_title.ends_with(h.as_str()))
-        .filter(|h| len(h) * 2 >= len(readability_title))
+        .filter(|h| match remainder(h) {
+            Some("") => true,
+            Some(rest) => len(h) * 2 >= len(readability_title) || (separated(rest) && is_site_suffix(rest)),
+            None => false,
+        })
         .max_by_key(|h| len(h))
         .cloned()
         .unwrap_or_else(|| readability_title.to_string())

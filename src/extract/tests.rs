@@ -207,3 +207,21 @@ fn og_url_is_the_fallback_canonical_and_front_pages_are_resolved() {
     assert_eq!(a.canonical_url.as_deref(), Some("https://baoquocte.vn/bai-viet-9.html"));
     assert_eq!(a.modified.as_deref(), Some("2026-11-27T03:00:00Z"));
 }
+
+#[test]
+fn a_short_headline_loses_the_site_name_of_the_title() {
+    let body: String = VI_PARAS.iter().map(|p| format!("<p>{p}</p>")).collect();
+    for (title_tag, h1) in [
+        ("Markets rally | Mekong Wire", "Markets rally"),
+        ("Mekong Wire - Markets rally", "Markets rally"),
+        ("Giá vàng tăng — Báo Quốc tế", "Giá vàng tăng"),
+    ] {
+        let html = format!(
+            "<html><head><title>{title_tag}</title></head><body><article><h1>{h1}</h1>{body}</article></body></html>"
+        );
+        assert_eq!(hash_of(&html).title, h1, "{title_tag}");
+    }
+    // An <h1> that is only a part of the title, not split off by a separator, is not taken for the headline.
+    let html = format!("<html><head><title>Markets rally after the central bank cuts rates</title></head><body><h1>Markets</h1>{body}</body></html>");
+    assert_eq!(hash_of(&html).title, "Markets rally after the central bank cuts rates");
+}
