@@ -107,6 +107,12 @@ pub enum Command {
         url: Option<String>,
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
+        /// Apply this configured feed's noise controls (drop, ignore_lines).
+        #[arg(long, value_name = "NAME")]
+        feed: Option<String>,
+        /// Also show the element taken as the article, and every element and line dropped, with the rule.
+        #[arg(long)]
+        explain: bool,
         #[arg(long)]
         json: bool,
     },

@@ -106,7 +106,19 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
     let mut out = std::io::stdout();
     let config_path = config::resolve_path(cli.config.as_deref());
     match cli.command {
-        Command::Extract { url, files, json } => return extract_files(url.as_deref(), &files, json),
+        Command::Extract { url, files, feed, explain, json } => {
+            let options = match feed {
+                Some(name) => {
+                    let cfg = load_config(cli.config.as_deref())?;
+                    let f = cfg.feeds.iter().find(|f| f.name == name).ok_or_else(|| {
+                        Fatal::usage(format!("--feed {name}: no such feed in {}", cfg.source.display()))
+                    })?;
+                    extract::Options { drop_selectors: f.drop.clone(), ignore_lines: f.ignore_lines.clone() }
+                }
+                None => extract::Options::default(),
+            };
+            return extract_files(url.as_deref(), &files, &options, explain, json);
+        }
         Command::Run => {
             let cfg = load_config(cli.config.as_deref())?;
             runtime()?.block_on(daemon::run(config_path, cfg)).map_err(Fatal::other)?;
@@ -249,7 +261,13 @@ fn follow_events(cfg: &Config, mut last: u64, json: bool, out: &mut impl Write) 
 
 /// `extract`: each file on its own; a file that cannot be read or holds no article is reported and the others
 /// go on; the exit code is 1 if any failed.
-fn extract_files(url: Option<&str>, files: &[std::path::PathBuf], json: bool) -> Result<ExitCode, Fatal> {
+fn extract_files(
+    url: Option<&str>,
+    files: &[std::path::PathBuf],
+    options: &extract::Options,
+    explain: bool,
+    json: bool,
+) -> Result<ExitCode, Fatal> {
     let page_url = match url {
         Some(u) => Some(url::Url::parse(u).map_err(|e| Fatal::usage(format!("--url {u}: not a valid URL ({e})")))?),
         None => None,
@@ -267,7 +285,16 @@ fn extract_files(url: Option<&str>, files: &[std::path::PathBuf], json: bool) ->
         };
         let host = page_url.as_ref().and_then(|u| u.host_str());
         let decoded = decode::decode_html(&bytes, None, host);
-        match extract::extract(&decoded.text, page_url.as_ref()) {
+        let (result, why) = if explain {
+            let (result, why) = extract::explain(&decoded.text, page_url.as_ref(), options);
+            (result, Some(why))
+        } else {
+            (extract::extract_with(&decoded.text, page_url.as_ref(), options), None)
+        };
+        if let Some(why) = &why {
+            output::explanation(&mut out, file, why, json)?;
+        }
+        match result {
             Ok(article) => output::extracted(&mut out, file, &article, json)?,
             Err(e) => {
                 eprintln!("presswatch: {}: {e}", file.display());

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use presswatch::extract::Article;
+use presswatch::extract::{Article, Explanation};
 use presswatch::query::{ArticleWithText, FeedView};
 use presswatch::store::{ArticleRecord, EventRecord, VersionRecord};
 
@@ -139,4 +139,28 @@ pub fn extracted(out: &mut impl Write, file: &Path, a: &Article, json: bool) -> 
     writeln!(out, "lang:          {}", a.lang.as_deref().unwrap_or("-"))?;
     writeln!(out, "content hash:  {}\n", a.content_hash)?;
     writeln!(out, "{}\n", a.text)
+}
+
+#[derive(serde::Serialize)]
+struct Explained<'a> {
+    file: String,
+    explain: &'a Explanation,
+}
+
+/// `extract --explain`: printed before the extracted article (with `--json`: one object with `explain` first).
+pub fn explanation(out: &mut impl Write, file: &Path, why: &Explanation, json: bool) -> io::Result<()> {
+    if json {
+        return json_line(out, &Explained { file: file.display().to_string(), explain: why });
+    }
+    writeln!(out, "== {} (explained)", file.display())?;
+    writeln!(out, "article root:  {}", why.article_root.as_deref().unwrap_or("-"))?;
+    writeln!(out, "dropped elements ({}):", why.dropped_elements.len())?;
+    for e in &why.dropped_elements {
+        writeln!(out, "  - {e}")?;
+    }
+    writeln!(out, "dropped lines ({}):", why.dropped_lines.len())?;
+    for l in &why.dropped_lines {
+        writeln!(out, "  - {l}")?;
+    }
+    writeln!(out)
 }

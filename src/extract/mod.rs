@@ -54,8 +54,68 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> Result<Article, ExtractErr
     extract_with(html, page_url, &Options::default())
 }
 
+/// What extraction did to a page, for `presswatch extract --explain`: the element taken as the article, what
+/// was dropped and why, and the result.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Explanation {
+    /// The smallest element of the page that holds the whole extracted text, as `<tag class=".." id="..">`.
+    pub article_root: Option<String>,
+    /// Elements removed before scoring, with the rule that removed each.
+    pub dropped_elements: Vec<String>,
+    /// Text lines left out of the article, with the rule that dropped each.
+    pub dropped_lines: Vec<String>,
+}
+
 /// Extracts the article from a decoded HTML document. `page_url` resolves relative canonical links.
 pub fn extract_with(html: &str, page_url: Option<&Url>, options: &Options) -> Result<Article, ExtractError> {
+    extract_traced(html, page_url, options, None)
+}
+
+/// Extracts like [`extract_with`] and says how: see [`Explanation`].
+pub fn explain(html: &str, page_url: Option<&Url>, options: &Options) -> (Result<Article, ExtractError>, Explanation) {
+    let mut why = Explanation::default();
+    let result = extract_traced(html, page_url, options, Some(&mut why));
+    if let Ok(article) = &result {
+        why.article_root = article_root(&crate::normalize::nfc(html), &article.text);
+    }
+    (result, why)
+}
+
+/// The deepest element whose text holds the first and the last line of the extracted text.
+fn article_root(html: &str, text: &str) -> Option<String> {
+    let (first, last) = (text.lines().next()?, text.lines().last()?);
+    // Compare on a prefix of each line: the page's own text has other white space and entities.
+    let probe = |line: &str| normalize_line(line).chars().take(40).collect::<String>();
+    let (first, last) = (probe(first), probe(last));
+    let doc = Document::from(html);
+    let mut best = None;
+    for node in doc.select("body *").nodes() {
+        let t = normalize_line(&node.text());
+        if t.contains(&first) && t.contains(&last) {
+            best = Some(describe(node));
+        }
+    }
+    best
+}
+
+fn describe(node: &dom_query::NodeRef) -> String {
+    let name = node.node_name().unwrap_or_default();
+    let mut out = format!("<{name}");
+    for attr in ["id", "class", "itemprop", "role"] {
+        if let Some(v) = node.attr(attr) {
+            out.push_str(&format!(" {attr}=\"{v}\""));
+        }
+    }
+    out.push('>');
+    out
+}
+
+fn extract_traced(
+    html: &str,
+    page_url: Option<&Url>,
+    options: &Options,
+    mut why: Option<&mut Explanation>,
+) -> Result<Article, ExtractError> {
     // NFC before parsing: the extractor compares strings (headline against <title>), and an NFD page could
     // otherwise lead it to other choices than the same page in NFC.
     let html = crate::normalize::nfc(html);
@@ -76,9 +136,18 @@ pub fn extract_with(html: &str, page_url: Option<&Url>, options: &Options) -> Re
         doc.select("h1").iter().map(|h| normalize_line(&h.text())).filter(|h| !h.is_empty()).collect();
     let site_name = metas.content(&["og:site_name"]).map(|s| normalize_line(&s));
     for sel in &options.drop_selectors {
-        doc.select(sel).remove();
+        let matched = doc.select(sel);
+        if let Some(w) = why.as_deref_mut() {
+            for _ in matched.nodes() {
+                w.dropped_elements.push(format!("{sel} (the feed's drop rule)"));
+            }
+        }
+        matched.remove();
     }
-    clean::remove_chrome(&doc);
+    let removed = clean::remove_chrome(&doc);
+    if let Some(w) = why.as_deref_mut() {
+        w.dropped_elements.extend(removed);
+    }
 
     let cfg = dom_smoothie::Config {
         text_mode: dom_smoothie::TextMode::Formatted,
@@ -99,7 +168,17 @@ pub fn extract_with(html: &str, page_url: Option<&Url>, options: &Options) -> Re
     let title = choose_title(&normalize_line(&article.title), &headings, site_name.as_deref());
     let mut text = normalize_text(&article.text_content)
         .lines()
-        .filter(|l| !clean::is_chrome_line(l) && !options.ignore_lines.iter().any(|r| r.is_match(l)))
+        .filter(|l| {
+            let reason = if clean::is_chrome_line(l) {
+                Some("counter, share label or timestamp".to_string())
+            } else {
+                options.ignore_lines.iter().find(|r| r.is_match(l)).map(|r| format!("ignore_lines /{r}/"))
+            };
+            if let (Some(reason), Some(w)) = (&reason, why.as_deref_mut()) {
+                w.dropped_lines.push(format!("{l}  ({reason})"));
+            }
+            reason.is_none()
+        })
         .collect::<Vec<_>>()
         .join("\n");
     // Many templates repeat the headline as the first line of the body; count it once.

@@ -225,3 +225,32 @@ fn a_short_headline_loses_the_site_name_of_the_title() {
     let html = format!("<html><head><title>Markets rally after the central bank cuts rates</title></head><body><h1>Markets</h1>{body}</body></html>");
     assert_eq!(hash_of(&html).title, "Markets rally after the central bank cuts rates");
 }
+
+#[test]
+fn explain_names_the_article_root_and_every_drop_with_its_rule() {
+    let (result, why) = explain(&semantic(VI_TITLE, &VI_PARAS, 3), None, &Options::default());
+    assert_eq!(result.unwrap().text, VI_PARAS.join("\n"));
+    assert_eq!(why.article_root.as_deref(), Some("<article>"));
+    assert_eq!(
+        why.dropped_elements,
+        [
+            "<nav> (chrome element)",
+            "<div class=\"article-meta\" id=\"\"> (chrome class or id)",
+            "<div class=\"share-bar\" id=\"\"> (chrome class or id)",
+            "<aside> (chrome element)",
+            "<footer> (chrome element)",
+        ]
+    );
+    let options =
+        Options { drop_selectors: vec![".z3".into()], ignore_lines: vec![regex::Regex::new("^Cũng tại").unwrap()] };
+    let (result, why) = explain(&div_soup(VI_TITLE, &VI_PARAS, 4), None, &options);
+    assert_eq!(result.unwrap().text, VI_PARAS[..3].join("\n"));
+    assert_eq!(why.dropped_elements, [".z3 (the feed's drop rule)"]);
+    assert_eq!(why.article_root.as_deref(), Some("<div class=\"z9\">"));
+    assert_eq!(why.dropped_lines, [format!("{}  (ignore_lines /^Cũng tại/)", VI_PARAS[3])]);
+    // A counter line inside the article body is dropped by the built-in line rules.
+    let with_counter = semantic(VI_TITLE, &VI_PARAS, 5).replace("<p>Chiều", "<p>1.234 lượt xem</p><p>Chiều");
+    let (result, why) = explain(&with_counter, None, &Options::default());
+    assert_eq!(result.unwrap().text, VI_PARAS.join("\n"));
+    assert_eq!(why.dropped_lines, ["1.234 lượt xem  (counter, share label or timestamp)"]);
+}
