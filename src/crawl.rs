@@ -97,12 +97,15 @@ pub struct Crawler {
     fetcher: Fetcher,
     /// Extraction is CPU-bound: at most one page per core at a time, off the async workers.
     extract_slots: Arc<Semaphore>,
-    /// Pages between the start of their fetch and the end of their extraction, at most `concurrency`.
-    /// Fetching is faster than extracting on a fast network: without this bound every fetched body of a pass
-    /// waits in memory for a core (2,000 pages of 130 KB made a 300 MB peak).
-    pages_in_flight: Arc<Semaphore>,
     /// Unix milliseconds of the last finished feed or page, for the daemon's watchdog.
     progress: Arc<AtomicI64>,
+}
+
+/// A pseudo-random fraction in [0, 1) per call (std's randomly keyed hasher; no crate needed for jitter).
+pub fn jitter_fraction(salt: &str) -> f64 {
+    use std::hash::BuildHasher;
+    let h = std::collections::hash_map::RandomState::new().hash_one((salt, std::time::SystemTime::now()));
+    (h >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Exponential backoff for a feed that failed `errors` times in a row: interval × 2^(errors−1), capped.
@@ -115,13 +118,11 @@ impl Crawler {
     pub fn new(config: Arc<Config>, store: Store) -> anyhow::Result<Crawler> {
         let fetcher = Fetcher::new(&config.crawler)?;
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-        let pages_in_flight = Arc::new(Semaphore::new(config.crawler.concurrency.max(cores)));
         Ok(Crawler {
             config,
             store,
             fetcher,
             extract_slots: Arc::new(Semaphore::new(cores)),
-            pages_in_flight,
             progress: Arc::new(AtomicI64::new(0)),
         })
     }
@@ -345,7 +346,9 @@ impl Crawler {
                 stats.feeds_failed = 1;
                 state.errors += 1;
                 state.last_error = Some(error.clone());
-                let wait = backoff(fc.interval, state.errors).max(retry_after.unwrap_or_default());
+                // Up to 10% jitter, so that the feeds of a host that failed together do not retry together.
+                let jittered = backoff(fc.interval, state.errors).mul_f64(1.0 + 0.1 * jitter_fraction(&fc.name));
+                let wait = jittered.max(retry_after.unwrap_or_default());
                 state.next_due = Some(now + chrono::Duration::from_std(wait).unwrap_or_default());
                 tracing::warn!(event = "feed.error", feed = %fc.name, url = %fc.url, error = %error, errors = state.errors, "feed poll failed");
             }
@@ -401,7 +404,6 @@ impl Crawler {
     /// Fetches, extracts and stores one page.
     async fn fetch_page(&self, job: PageJob) -> PassStats {
         let mut stats = PassStats { pages_fetched: 1, ..Default::default() };
-        let in_flight = self.pages_in_flight.acquire().await.expect("semaphore never closed");
         let feed_name = job.feeds.first().cloned().unwrap_or_default();
         let fail = |stats: &mut PassStats, error: String| {
             stats.page_errors += 1;
@@ -412,7 +414,10 @@ impl Crawler {
             self.move_recheck_on(&job);
             return stats;
         }
-        let resp = match self.fetcher.get(&job.url, None).await {
+        // A fetched page counts among the `concurrency` requests in flight until it is extracted: fetching is
+        // faster than extracting on a fast network, and without this bound every body of a pass waited in memory
+        // for a core (2,000 pages of 130 KB made a 300 MB peak). The host's slot is freed as soon as the body is in.
+        let (resp, in_flight) = match self.fetcher.get_holding(&job.url, None).await {
             Ok(r) => r,
             Err(e) => {
                 fail(&mut stats, e.to_string());

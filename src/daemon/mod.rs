@@ -10,7 +10,6 @@ pub mod notify;
 pub mod socket;
 
 use std::collections::HashMap;
-use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -20,7 +19,7 @@ use chrono::{DateTime, Utc};
 use tokio::signal::unix::{signal, SignalKind};
 
 use crate::config::{Config, FeedConfig};
-use crate::crawl::Crawler;
+use crate::crawl::{jitter_fraction, Crawler};
 use crate::store::{Store, StoreError};
 
 /// How long work in flight may take to finish after SIGTERM.
@@ -33,12 +32,6 @@ const MAX_SLEEP: Duration = Duration::from_secs(60);
 /// When each configured feed is next due.
 struct Schedule {
     due: HashMap<String, DateTime<Utc>>,
-}
-
-/// A pseudo-random fraction in [0, 1) per call (std's randomly keyed hasher; no crate needed for jitter).
-fn jitter_fraction(salt: &str) -> f64 {
-    let h = std::collections::hash_map::RandomState::new().hash_one((salt, std::time::SystemTime::now()));
-    (h >> 11) as f64 / (1u64 << 53) as f64
 }
 
 fn spread(feed: &FeedConfig) -> chrono::Duration {
