@@ -240,6 +240,21 @@ mod tests {
     }
 
     #[test]
+    fn shift_jis_by_meta_and_by_detection() {
+        let text = "<html><head><meta charset=\"Shift_JIS\"></head><body><p>東京都は本日、新しい交通計画を発表しました。市民の生活に大きな影響があります。</p></body></html>";
+        let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(text);
+        assert!(!unmappable);
+        let d = decode_html(&bytes, None, Some("example.jp"));
+        assert_eq!((d.encoding, d.source), (encoding_rs::SHIFT_JIS, Source::Declaration));
+        assert_eq!(d.text, text);
+        let undeclared = text.replace("<meta charset=\"Shift_JIS\">", "");
+        let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode(&undeclared);
+        let d = decode_html(&bytes, None, Some("example.jp"));
+        assert_eq!((d.encoding, d.source), (encoding_rs::SHIFT_JIS, Source::Detected));
+        assert_eq!(d.text, undeclared);
+    }
+
+    #[test]
     fn undeclared_thai_is_detected() {
         let (bytes, _, _) = encoding_rs::WINDOWS_874
             .encode("<html><body><p>กระทรวงการต่างประเทศแถลงข่าวประจำสัปดาห์เกี่ยวกับความสัมพันธ์ระหว่างประเทศและเศรษฐกิจ</p></body></html>");

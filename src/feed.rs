@@ -196,6 +196,25 @@ mod tests {
     }
 
     #[test]
+    fn a_feed_of_ten_thousand_items_with_duplicate_guids() {
+        let items: String = (0..10_000)
+            .map(|i| {
+                format!(
+                    "<item><title>T{i}</title><link>https://news.example/{i}.html</link><guid>g{}</guid></item>",
+                    i % 9_000
+                )
+            })
+            .collect();
+        let rss = format!("<rss version=\"2.0\"><channel><title>big</title>{items}</channel></rss>");
+        let started = std::time::Instant::now();
+        let f = parse(rss.as_bytes(), None, &url()).unwrap();
+        assert_eq!(f.items.len(), 9_000, "the first of each duplicate GUID is kept");
+        assert_eq!(f.skipped.len(), 1_000);
+        assert_eq!(f.items[8_999].link.as_str(), "https://news.example/8999.html");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+    }
+
+    #[test]
     fn atom_and_json_feed() {
         let atom = r#"<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>urn:f</id><updated>2026-01-01T00:00:00Z</updated>
 <entry><title>E</title><id>urn:e1</id><updated>2026-01-02T00:00:00Z</updated><link rel="alternate" href="https://news.example/e1"/></entry></feed>"#;

@@ -95,9 +95,24 @@ fn ask(cfg: &Config, request: &Request) -> Result<Answer, Fatal> {
             Err(presswatch::store::StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(50));
             }
-            Err(e) => return Err(Fatal::other(e)),
+            Err(e) => return Err(store_error(cfg, e)),
         }
     }
+}
+
+/// A store that cannot be opened is exit 1 (see the interface); when the cause is the path itself (a file in
+/// the way, no permission, a read-only file system), the message also names the config key to change.
+fn store_error(cfg: &Config, e: presswatch::store::StoreError) -> Fatal {
+    use std::io::ErrorKind::*;
+    let path_problem = matches!(&e, presswatch::store::StoreError::Open { source: sled::Error::Io(io), .. }
+        if matches!(io.kind(), PermissionDenied | NotADirectory | ReadOnlyFilesystem | AlreadyExists | NotFound));
+    if path_problem {
+        return Fatal::other(format!(
+            "{e}\n  set `store.path` in {} to a directory presswatch can create and write",
+            cfg.source.display()
+        ));
+    }
+    Fatal::other(e)
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Fatal> {
@@ -135,7 +150,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let records = match client::connect(&cfg) {
                 Some(mut stream) => client::export(&mut stream, &mut sink).map_err(Fatal::other)?,
                 None => {
-                    let store = Store::open(&cfg.store_path).map_err(Fatal::other)?;
+                    let store = Store::open(&cfg.store_path).map_err(|e| store_error(&cfg, e))?;
                     store
                         .export(|r| {
                             serde_json::to_writer(&mut sink, r)?;
@@ -149,7 +164,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         }
         Command::Import { input } => {
             let cfg = load_config(cli.config.as_deref())?;
-            let store = Store::open(&cfg.store_path).map_err(Fatal::other)?;
+            let store = Store::open(&cfg.store_path).map_err(|e| store_error(&cfg, e))?;
             let reader: Box<dyn std::io::BufRead> = if input.as_os_str() == "-" {
                 Box::new(std::io::BufReader::new(std::io::stdin()))
             } else {
@@ -171,7 +186,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         }
         Command::Once => {
             let cfg = Arc::new(load_config(cli.config.as_deref())?);
-            let store = Store::open(&cfg.store_path).map_err(Fatal::other)?;
+            let store = Store::open(&cfg.store_path).map_err(|e| store_error(&cfg, e))?;
             let crawler = crawl::Crawler::new(cfg.clone(), store).map_err(Fatal::other)?;
             crawler.log_unlogged_events();
             runtime()?.block_on(crawler.pass(&cfg.feeds));

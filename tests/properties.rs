@@ -114,3 +114,70 @@ proptest! {
         prop_assert_eq!(normalize::normalize_text(&nfd), once);
     }
 }
+
+/// Chrome blocks of news pages; `{n}` becomes a random number, `{t}` a random headline.
+const CHROME: &[&str] = &[
+    "<div class=\"views\">{n} lượt xem</div>",
+    "<div class=\"meta\">Cập nhật lúc {n}:{n} · Bình luận ({n})</div>",
+    "<div>{n} phút trước</div>",
+    "<p>Updated {n} minutes ago</p>",
+    "<div class=\"share-bar\">Chia sẻ: Facebook Zalo Twitter</div>",
+    "<div>ความคิดเห็น {n}</div>",
+    "<aside class=\"related\"><h3>Cùng chủ đề</h3><a href=\"/{n}.html\">{t}</a></aside>",
+    "<div class=\"box-tinlienquan\"><a href=\"/r{n}.html\">{t}</a></div>",
+    "<div class=\"ads\">Quảng cáo {n}</div>",
+    "<nav><a href=\"/\">Trang chủ</a> <a href=\"/{n}\">{t}</a></nav>",
+    "<script>var nonce = \"{n}\";</script>",
+    "<div class=\"newsletter\">Đăng ký nhận tin {t}</div>",
+    "<footer>© {n} {t}</footer>",
+];
+
+const HEADLINES: &[&str] = &["Giá vàng hôm nay", "ข่าวเศรษฐกิจ", "Markets rally", "外交部例行记者会", "Bão số 3 đổ bộ"];
+
+const BODY: [&str; 4] = [
+    "Chiều 27/11, Người phát ngôn Bộ Ngoại giao đã chủ trì họp báo thường kỳ, trả lời nhiều câu hỏi của phóng viên trong và ngoài nước.",
+    "นายกรัฐมนตรีเวียดนามเดินทางถึงกรุงเทพมหานครเมื่อเช้าวันจันทร์เพื่อเยือนประเทศไทยอย่างเป็นทางการเป็นเวลาสามวัน",
+    "The two prime ministers signed seven cooperation documents covering energy, education and tourism.",
+    "双方还承诺维护地区和平与稳定，并通过对话和国际法解决争端，加强人文交流与合作。",
+];
+
+fn fill(block: &str, n: u32, t: &str) -> String {
+    block.replace("{n}", &n.to_string()).replace("{t}", t)
+}
+
+/// A page: chrome before the article, between its paragraphs and after it, chosen by the strategy.
+fn page(before: &[(usize, u32, usize)], inside: &[(usize, u32, usize)], after: &[(usize, u32, usize)]) -> String {
+    let block = |&(b, n, t): &(usize, u32, usize)| fill(CHROME[b % CHROME.len()], n, HEADLINES[t % HEADLINES.len()]);
+    let mut body = String::new();
+    for (i, p) in BODY.iter().enumerate() {
+        body.push_str(&format!("<p>{p}</p>\n"));
+        if let Some(c) = inside.get(i) {
+            body.push_str(&block(c));
+        }
+    }
+    format!(
+        "<html><head><meta charset=\"utf-8\"><title>Họp báo thường kỳ | Báo Quốc tế</title></head><body>{}<main><article><h1>Họp báo thường kỳ</h1>\n{body}</article></main>{}</body></html>",
+        before.iter().map(block).collect::<String>(),
+        after.iter().map(block).collect::<String>(),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64),
+        ..ProptestConfig::default()
+    })]
+
+    /// Whatever chrome surrounds the article, and wherever between its paragraphs it sits, the text and the
+    /// hash are the article's alone.
+    #[test]
+    fn generated_chrome_never_changes_the_hash(
+        before in proptest::collection::vec((0usize..100, 0u32..100_000, 0usize..10), 0..6),
+        inside in proptest::collection::vec((0usize..100, 0u32..100_000, 0usize..10), 0..4),
+        after in proptest::collection::vec((0usize..100, 0u32..100_000, 0usize..10), 0..6),
+    ) {
+        let a = extract::extract(&page(&before, &inside, &after), None).unwrap();
+        prop_assert_eq!(a.title.as_str(), "Họp báo thường kỳ");
+        prop_assert_eq!(a.text, BODY.join("\n"));
+    }
+}

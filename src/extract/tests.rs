@@ -19,6 +19,22 @@ const TH_PARAS: [&str; 4] = [
     "ในโอกาสนี้มีการลงนามบันทึกความเข้าใจหลายฉบับครอบคลุมด้านการศึกษาวิทยาศาสตร์และเทคโนโลยีรวมถึงพลังงานสะอาด",
 ];
 
+const EN_TITLE: &str = "Vietnam and Thailand agree to double bilateral trade by 2030";
+const EN_PARAS: [&str; 4] = [
+    "Vietnam and Thailand on Monday agreed to double bilateral trade by the end of the decade, officials said after talks in Bangkok.",
+    "The two prime ministers signed seven cooperation documents covering energy, education, digital transformation and tourism.",
+    "Trade between the two countries reached 20 billion US dollars last year, according to figures released by the ministry.",
+    "Both sides also pledged to keep the region peaceful and stable, and to settle disputes through dialogue and international law.",
+];
+
+const ZH_TITLE: &str = "越南与泰国同意到2030年将双边贸易额翻一番";
+const ZH_PARAS: [&str; 4] = [
+    "越南和泰国周一同意在本十年末将双边贸易额翻一番，两国官员在曼谷会谈后表示。",
+    "两国总理签署了涵盖能源、教育、数字化转型和旅游业的七份合作文件，双方对此表示满意。",
+    "根据该部公布的数据，去年两国之间的贸易额达到两百亿美元，比前年增长百分之十二。",
+    "双方还承诺维护地区和平与稳定，并通过对话和国际法解决争端，加强人文交流与合作。",
+];
+
 /// Decomposes the Vietnamese letters used above into base letter + combining marks (NFD), by hand so that the
 /// test does not depend on the normaliser it checks.
 fn to_nfd(s: &str) -> String {
@@ -138,6 +154,35 @@ fn chrome_churn_and_templates_do_not_change_the_hash() {
             assert_eq!(a.content_hash, expected, "{name} #{n}");
         }
     }
+}
+
+#[test]
+fn english_and_chinese_through_every_template_hash_the_same() {
+    for (title, paras) in [(EN_TITLE, EN_PARAS), (ZH_TITLE, ZH_PARAS)] {
+        let expected = content_hash(title, &paras.join("\n"));
+        for n in [1, 8, 30] {
+            for (name, html) in [
+                ("semantic", semantic(title, &paras, n)),
+                ("portal", portal(title, &paras, n)),
+                ("div soup", div_soup(title, &paras, n)),
+            ] {
+                let a = hash_of(&html);
+                assert_eq!((a.title.as_str(), a.text.as_str()), (title, paras.join("\n").as_str()), "{name} #{n}");
+                assert_eq!(a.content_hash, expected, "{name} #{n}");
+            }
+        }
+    }
+}
+
+#[test]
+fn error_pages_served_with_200_and_paywall_stubs_are_not_articles() {
+    let not_found = r#"<html><head><title>Page not found | Báo Quốc tế</title></head><body><nav><a href="/">Home</a></nav>
+<h1>404</h1><p>Sorry, the page you requested could not be found.</p>
+<ul><li><a href="/a.html">Latest news about the economy and trade</a></li><li><a href="/b.html">Diplomacy this week in review</a></li></ul></body></html>"#;
+    assert_eq!(extract(not_found, None), Err(ExtractError::NoArticle));
+    let paywall = r#"<html><head><title>Exclusive: the minister's plan</title></head><body><article><h1>Exclusive: the minister's plan</h1>
+<p>Subscribe to read this article. Already a subscriber? <a href="/login">Log in</a>.</p></article></body></html>"#;
+    assert_eq!(extract(paywall, None), Err(ExtractError::NoArticle));
 }
 
 #[test]

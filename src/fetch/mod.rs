@@ -6,7 +6,8 @@
 //! - at most 5 redirects, each hop re-checked by the address guard; only http and https;
 //! - no proxy from the environment (a proxy resolves names itself and would bypass the guard);
 //! - politeness: at most `concurrency` requests in flight overall and `per_host_concurrency` per host,
-//!   shared by feed and article fetches.
+//!   shared by feed and article fetches; with `get_holding` a response keeps its place among the `concurrency`
+//!   until its caller is done with the body (crawl: until the page is extracted), which bounds the memory.
 
 pub mod guard;
 mod robots;
@@ -85,6 +86,12 @@ impl FetchError {
             _ => None,
         }
     }
+}
+
+/// A response's place among the `concurrency` requests in flight, kept while its body waits to be processed
+/// (see [`Fetcher::get_holding`]); dropping it frees the place.
+pub struct InFlight {
+    _permit: tokio::sync::OwnedSemaphorePermit,
 }
 
 /// Politeness state of one host: requests in flight, and when the next one may start.
@@ -220,6 +227,18 @@ impl Fetcher {
     /// GETs a URL within every limit. A 304 answer to a conditional request is `Ok` with an empty body;
     /// any other non-2xx status is an error.
     pub async fn get(&self, url: &Url, validators: Option<&Validators>) -> Result<Response, FetchError> {
+        self.get_holding(url, validators).await.map(|(resp, _in_flight)| resp)
+    }
+
+    /// As [`Fetcher::get`], but the response keeps its place among the `concurrency` requests in flight until
+    /// the returned [`InFlight`] is dropped. A caller that processes bodies more slowly than they arrive
+    /// (extraction, on a fast network) so bounds how many wait in memory, without keeping the host's slot:
+    /// other requests to the host go on, and a slow host cannot hold places that other hosts' pages wait for.
+    pub async fn get_holding(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+    ) -> Result<(Response, InFlight), FetchError> {
         let refused = |reason: String| FetchError::Refused { url: url.to_string(), reason };
         self.policy.check_url(url).map_err(refused)?;
         let slot = self.host_slot(url);
@@ -237,14 +256,14 @@ impl Fetcher {
         let global_permit = self.global.clone().acquire_owned().await.expect("semaphore never closed");
         let started = std::time::Instant::now();
         let result = tokio::time::timeout(self.timeout, self.get_unbounded(url, validators)).await;
-        drop((global_permit, host_permit));
+        drop(host_permit);
         let result = result.unwrap_or_else(|_| Err(FetchError::Timeout { url: url.to_string(), after: self.timeout }));
         let status = match &result {
             Ok(r) => Some(r.status),
             Err(e) => e.status(),
         };
         metrics.fetch_done(status, started.elapsed());
-        result
+        result.map(|resp| (resp, InFlight { _permit: global_permit }))
     }
 
     async fn get_unbounded(&self, url: &Url, validators: Option<&Validators>) -> Result<Response, FetchError> {
