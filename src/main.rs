@@ -100,6 +100,20 @@ fn ask(cfg: &Config, request: &Request) -> Result<Answer, Fatal> {
     }
 }
 
+/// Opens the store for work of our own (`once`, `export`, `import`), waiting up to 5 s for a query that holds
+/// it for a moment; a daemon or another pass holding it is still an error after that.
+fn open_store_waiting(cfg: &Config) -> Result<Store, Fatal> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match Store::open(&cfg.store_path) {
+            Err(presswatch::store::StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            other => return other.map_err(|e| store_error(cfg, e)),
+        }
+    }
+}
+
 /// A store that cannot be opened is exit 1 (see the interface); when the cause is the path itself (a file in
 /// the way, no permission, a read-only file system), the message also names the config key to change.
 fn store_error(cfg: &Config, e: presswatch::store::StoreError) -> Fatal {
@@ -150,7 +164,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let records = match client::connect(&cfg) {
                 Some(mut stream) => client::export(&mut stream, &mut sink).map_err(Fatal::other)?,
                 None => {
-                    let store = Store::open(&cfg.store_path).map_err(|e| store_error(&cfg, e))?;
+                    let store = open_store_waiting(&cfg)?;
                     store
                         .export(|r| {
                             serde_json::to_writer(&mut sink, r)?;
@@ -164,7 +178,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         }
         Command::Import { input } => {
             let cfg = load_config(cli.config.as_deref())?;
-            let store = Store::open(&cfg.store_path).map_err(|e| store_error(&cfg, e))?;
+            let store = open_store_waiting(&cfg)?;
             let reader: Box<dyn std::io::BufRead> = if input.as_os_str() == "-" {
                 Box::new(std::io::BufReader::new(std::io::stdin()))
             } else {
@@ -186,7 +200,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         }
         Command::Once => {
             let cfg = Arc::new(load_config(cli.config.as_deref())?);
-            let store = Store::open(&cfg.store_path).map_err(|e| store_error(&cfg, e))?;
+            let store = open_store_waiting(&cfg)?;
             let crawler = crawl::Crawler::new(cfg.clone(), store).map_err(Fatal::other)?;
             crawler.log_unlogged_events();
             runtime()?.block_on(crawler.pass(&cfg.feeds));
