@@ -409,21 +409,24 @@ impl Crawler {
             stats.page_errors += 1;
             tracing::warn!(event = "feed.error", feed = %feed_name, url = %job.url, error = %error, "article fetch failed");
         };
-        if job.robots && !self.fetcher.robots_allow(&job.url).await {
-            fail(&mut stats, "robots.txt disallows this page (set robots = false on the feed to override)".into());
+        // A page given up for this pass: logged, and a re-check moves on to its next offset.
+        let give_up = |mut stats: PassStats, error: String| {
+            fail(&mut stats, error);
             self.move_recheck_on(&job);
-            return stats;
+            stats
+        };
+        if job.robots && !self.fetcher.robots_allow(&job.url).await {
+            return give_up(
+                stats,
+                "robots.txt disallows this page (set robots = false on the feed to override)".into(),
+            );
         }
         // A fetched page counts among the `concurrency` requests in flight until it is extracted: fetching is
         // faster than extracting on a fast network, and without this bound every body of a pass waited in memory
         // for a core (2,000 pages of 130 KB made a 300 MB peak). The host's slot is freed as soon as the body is in.
         let (resp, in_flight) = match self.fetcher.get_holding(&job.url, None).await {
             Ok(r) => r,
-            Err(e) => {
-                fail(&mut stats, e.to_string());
-                self.move_recheck_on(&job);
-                return stats;
-            }
+            Err(e) => return give_up(stats, e.to_string()),
         };
         let page_url = resp.final_url.clone();
         let extracted = {
@@ -451,16 +454,8 @@ impl Crawler {
                 }
                 return stats;
             }
-            Ok(Err(e)) => {
-                fail(&mut stats, e.to_string());
-                self.move_recheck_on(&job);
-                return stats;
-            }
-            Err(join) => {
-                fail(&mut stats, format!("the extractor crashed on this page: {join}"));
-                self.move_recheck_on(&job);
-                return stats;
-            }
+            Ok(Err(e)) => return give_up(stats, e.to_string()),
+            Err(join) => return give_up(stats, format!("the extractor crashed on this page: {join}")),
         };
         let obs = Observation {
             feeds: job.feeds.clone(),

@@ -103,15 +103,7 @@ fn ask(cfg: &Config, request: &Request) -> Result<Answer, Fatal> {
 /// Opens the store for work of our own (`once`, `export`, `import`), waiting up to 5 s for a query that holds
 /// it for a moment; a daemon or another pass holding it is still an error after that.
 fn open_store_waiting(cfg: &Config) -> Result<Store, Fatal> {
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        match Store::open(&cfg.store_path) {
-            Err(presswatch::store::StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            other => return other.map_err(|e| store_error(cfg, e)),
-        }
-    }
+    Store::open_waiting(&cfg.store_path, Duration::from_secs(5)).map_err(|e| store_error(cfg, e))
 }
 
 /// A store that cannot be opened is exit 1 (see the interface); when the cause is the path itself (a file in

@@ -10,7 +10,7 @@ pub mod notify;
 pub mod socket;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -20,7 +20,7 @@ use tokio::signal::unix::{signal, SignalKind};
 
 use crate::config::{Config, FeedConfig};
 use crate::crawl::{jitter_fraction, Crawler};
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 
 /// How long work in flight may take to finish after SIGTERM.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -84,19 +84,6 @@ impl Schedule {
     }
 }
 
-/// Opens the store, waiting a little if a query process holds it for a moment.
-fn open_store(path: &Path) -> Result<Store, StoreError> {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        match Store::open(path) {
-            Err(StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(200));
-            }
-            other => return other,
-        }
-    }
-}
-
 /// A second SIGTERM/SIGINT: flush what is stored (sled is crash-safe without it; this only saves recovery
 /// work) and leave at once.
 fn exit_now(store: &Store) -> ! {
@@ -112,7 +99,8 @@ fn now_ms() -> i64 {
 /// Runs the daemon until SIGTERM or SIGINT.
 pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
     let notifier = Arc::new(notify::Notifier::from_env());
-    let store = open_store(&config.store_path)?;
+    // A query process may hold the store for a moment.
+    let store = Store::open_waiting(&config.store_path, Duration::from_secs(10))?;
     let mut config = Arc::new(config);
     let shared_config = Arc::new(RwLock::new(config.clone()));
 

@@ -146,6 +146,20 @@ impl Store {
         })
     }
 
+    /// Opens the store, waiting up to `wait` while another process holds it for a moment (a query, a daemon
+    /// starting or stopping); a store still held after that is `Locked`.
+    pub fn open_waiting(path: &Path, wait: std::time::Duration) -> Result<Store> {
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            match Store::open(path) {
+                Err(StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -126,15 +126,7 @@ fn rechecks_follow_the_schedule_and_collapse_missed_offsets() {
 }
 
 fn reopen(path: &std::path::Path) -> Store {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        match Store::open(path) {
-            Err(StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(20))
-            }
-            other => return other.unwrap(),
-        }
-    }
+    Store::open_waiting(path, Duration::from_secs(10)).unwrap()
 }
 
 #[test]
