@@ -15,7 +15,7 @@ use url::Url;
 use crate::config::{Config, FeedConfig};
 use crate::fetch::{FetchError, Fetcher, Validators};
 use crate::store::{FeedState, Observation, Outcome, Store};
-use crate::{decode, extract, feed};
+use crate::{extract, feed};
 
 /// The longest a failing feed waits before it is tried again.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
@@ -428,23 +428,15 @@ impl Crawler {
             Ok(r) => r,
             Err(e) => return give_up(stats, e.to_string()),
         };
-        let page_url = resp.final_url.clone();
         let extracted = {
             let _slot = self.extract_slots.acquire().await.expect("semaphore never closed");
-            let options = job.extract.clone();
-            tokio::task::spawn_blocking(move || {
-                let started = Instant::now();
-                let decoded = decode::decode_html(&resp.body, resp.content_type.as_deref(), page_url.host_str());
-                let article = extract::extract_with(&decoded.text, Some(&page_url), &options);
-                crate::metrics::get().extract_seconds.observe(started.elapsed());
-                article
-            })
-            .await
+            let page = extract::sandbox::Page { body: resp.body, content_type: resp.content_type, url: resp.final_url };
+            extract::sandbox::extract_page(page, job.extract.clone(), extract::sandbox::DEFAULT_DEADLINE).await
         };
         drop(in_flight);
         let article = match extracted {
-            Ok(Ok(a)) => a,
-            Ok(Err(e @ extract::ExtractError::NoArticle)) if job.reason != Reason::Recheck => {
+            Ok(a) => a,
+            Err(e) if e.is_no_article() && job.reason != Reason::Recheck => {
                 // Not an error of the site: the item links a page without an article. Remember the entry so the
                 // page is fetched again only if the entry changes.
                 stats.no_article += 1;
@@ -454,8 +446,7 @@ impl Crawler {
                 }
                 return stats;
             }
-            Ok(Err(e)) => return give_up(stats, e.to_string()),
-            Err(join) => return give_up(stats, format!("the extractor crashed on this page: {join}")),
+            Err(e) => return give_up(stats, e.to_string()),
         };
         let obs = Observation {
             feeds: job.feeds.clone(),

@@ -12,7 +12,13 @@ use url::Url;
 use crate::normalize::{content_hash, normalize_line, normalize_text};
 
 mod clean;
+pub mod sandbox;
 pub use clean::is_chrome_line;
+
+/// The extractor's version, stamped on every stored version of an article. Raise it whenever a change to
+/// extraction can change the text or hash of a page that did not change, so that stored articles are
+/// re-extracted from their kept page before they are compared (an upgrade must not report edits).
+pub const EXTRACTOR_VERSION: u32 = 1;
 
 /// Pages with more elements than this are refused rather than parsed for seconds.
 const MAX_ELEMENTS: usize = 200_000;
@@ -34,10 +40,22 @@ pub struct Article {
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ExtractError {
-    #[error("no article found in the page (it looks like a section front, an error page or a stub)")]
-    NoArticle,
+    /// The page clearly holds no article; `rule` names the rule that said so (logged with `page.no_article`).
+    #[error("no article in the page ({rule})")]
+    NoArticle { rule: &'static str },
     #[error("the page has more than {MAX_ELEMENTS} elements; refused")]
     TooLarge,
+    #[error("extraction took longer than {0:?}; the page is given up")]
+    TimedOut(std::time::Duration),
+    #[error("{0}")]
+    Crashed(String),
+}
+
+impl ExtractError {
+    /// A page without an article, as opposed to a page the extractor could not handle.
+    pub fn is_no_article(&self) -> bool {
+        matches!(self, ExtractError::NoArticle { .. })
+    }
 }
 
 /// Site-specific noise controls (per feed in the config).
@@ -155,15 +173,15 @@ fn extract_traced(
         ..Default::default()
     };
     let doc_url = page_url.map(|u| u.as_str());
-    let mut readability =
-        dom_smoothie::Readability::with_document(doc, doc_url, Some(cfg)).map_err(|_| ExtractError::NoArticle)?;
+    let mut readability = dom_smoothie::Readability::with_document(doc, doc_url, Some(cfg))
+        .map_err(|_| ExtractError::NoArticle { rule: "no readable document" })?;
     let article = readability.parse().map_err(|e| match e {
         dom_smoothie::ReadabilityError::TooManyElements(..) => ExtractError::TooLarge,
-        _ => ExtractError::NoArticle,
+        _ => ExtractError::NoArticle { rule: "no content candidate" },
     })?;
 
-    if is_not_an_article(&article.content) {
-        return Err(ExtractError::NoArticle);
+    if let Some(rule) = not_an_article(&article.content) {
+        return Err(ExtractError::NoArticle { rule });
     }
     let title = choose_title(&normalize_line(&article.title), &headings, site_name.as_deref());
     let mut text = normalize_text(&article.text_content)
@@ -188,7 +206,7 @@ fn extract_traced(
         }
     }
     if text.is_empty() {
-        return Err(ExtractError::NoArticle);
+        return Err(ExtractError::NoArticle { rule: "no text left once chrome is removed" });
     }
     let content_hash = content_hash(&title, &text);
     Ok(Article {
@@ -203,9 +221,15 @@ fn extract_traced(
 }
 
 /// Too little text, or text that is mostly links: a section front, an error page, a paywall stub.
-fn is_not_an_article(content_html: &str) -> bool {
+fn not_an_article(content_html: &str) -> Option<&'static str> {
     let (total, linked) = text_and_linked_chars(content_html);
-    total < MIN_ARTICLE_CHARS || linked * 2 > total
+    if total < MIN_ARTICLE_CHARS {
+        Some("too little text")
+    } else if linked * 2 > total {
+        Some("mostly links")
+    } else {
+        None
+    }
 }
 
 /// Non-white-space characters of the text of `html`: in all, and inside links. The HTML is dom_smoothie's

@@ -179,10 +179,10 @@ fn error_pages_served_with_200_and_paywall_stubs_are_not_articles() {
     let not_found = r#"<html><head><title>Page not found | Báo Quốc tế</title></head><body><nav><a href="/">Home</a></nav>
 <h1>404</h1><p>Sorry, the page you requested could not be found.</p>
 <ul><li><a href="/a.html">Latest news about the economy and trade</a></li><li><a href="/b.html">Diplomacy this week in review</a></li></ul></body></html>"#;
-    assert_eq!(extract(not_found, None), Err(ExtractError::NoArticle));
+    assert_eq!(extract(not_found, None), Err(ExtractError::NoArticle { rule: "too little text" }));
     let paywall = r#"<html><head><title>Exclusive: the minister's plan</title></head><body><article><h1>Exclusive: the minister's plan</h1>
 <p>Subscribe to read this article. Already a subscriber? <a href="/login">Log in</a>.</p></article></body></html>"#;
-    assert_eq!(extract(paywall, None), Err(ExtractError::NoArticle));
+    assert_eq!(extract(paywall, None), Err(ExtractError::NoArticle { rule: "too little text" }));
 }
 
 #[test]
@@ -238,8 +238,8 @@ fn headline_repeated_in_body_is_counted_once() {
 fn page_without_an_article_is_refused() {
     let front = r#"<html><head><title>Trang chủ</title></head><body><nav><a href="/a">A</a><a href="/b">B</a></nav>
 <ul><li><a href="/1.html">Tin 1</a></li><li><a href="/2.html">Tin 2</a></li></ul></body></html>"#;
-    assert_eq!(extract(front, None), Err(ExtractError::NoArticle));
-    assert_eq!(extract("", None), Err(ExtractError::NoArticle));
+    assert_eq!(extract(front, None), Err(ExtractError::NoArticle { rule: "too little text" }));
+    assert_eq!(extract("", None), Err(ExtractError::NoArticle { rule: "no content candidate" }));
 }
 
 #[test]
