@@ -26,11 +26,51 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum OpmlCommand {
+    /// Print the configured feeds as OPML 2.0 (with a category per feed where the config has one).
+    Export,
+    /// Read an OPML 1.0/2.0 file and print its feeds as [[feed]] blocks (or append them to the config).
+    Import {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Append the feeds to the config file instead of printing them (its comments are kept).
+        #[arg(long)]
+        append: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum Command {
     /// The daemon: poll every feed on its schedule until SIGTERM/SIGINT; SIGHUP reloads the configuration.
     Run,
     /// One full pass: poll every feed once, fetch new items, re-check due articles, then exit.
-    Once,
+    Once {
+        /// Poll the feeds and record their state (`feeds` shows items and errors), but fetch and store no article.
+        #[arg(long)]
+        feeds_only: bool,
+    },
+    /// List a site's feeds and sitemaps: the page's alternates, common feed paths, robots.txt sitemaps.
+    Discover {
+        /// A site's page (or a feed or sitemap itself).
+        url: String,
+        /// One JSON object a line: url, kind, title, items.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a site's best feed (the RSS, Atom or JSON feed with the most items, else a news sitemap) to the
+    /// config file, keeping its comments. A running daemon reads it on SIGHUP.
+    Add {
+        /// A site's page, or a feed or sitemap URL.
+        url: String,
+        /// The feed's name [default: the URL's host].
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// OPML: export the configured feeds, or import a feed reader's subscriptions.
+    Opml {
+        #[command(subcommand)]
+        command: OpmlCommand,
+    },
     /// Every configured feed with its state.
     Feeds {
         #[arg(long)]

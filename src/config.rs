@@ -57,6 +57,31 @@ pub struct FeedConfig {
     pub ignore_lines: Vec<regex::Regex>,
     /// A return to one of the last N versions is not reported as an edit (0: off).
     pub flap_window: usize,
+    /// What the URL is: a feed (RSS, Atom, JSON Feed) or a sitemap.
+    pub kind: SourceKind,
+    /// A sitemap may list URLs of other hosts than its own (default: those are ignored).
+    pub allow_other_hosts: bool,
+    /// The feed's category, for OPML export and import.
+    pub category: Option<String>,
+}
+
+/// `[[feed]] kind`: where the article URLs come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SourceKind {
+    /// An RSS, Atom or JSON feed.
+    #[default]
+    Feed,
+    /// A sitemap, a sitemap index or a Google News sitemap (gzipped or not).
+    Sitemap,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Feed => "feed",
+            SourceKind::Sitemap => "sitemap",
+        }
+    }
 }
 
 // ---- the file as written -------------------------------------------------------------------------------
@@ -124,6 +149,9 @@ struct RawFeed {
     drop: Option<Vec<String>>,
     ignore_lines: Option<Vec<String>>,
     flap_window: Option<usize>,
+    kind: Option<String>,
+    allow_other_hosts: Option<bool>,
+    category: Option<String>,
 }
 
 pub const DEFAULT_USER_AGENT: &str =
@@ -243,7 +271,31 @@ impl Config {
                 compile_regexes(&f.ignore_lines.unwrap_or_default()).map_err(|e| bad(&key("ignore_lines"), e))?,
             );
             let flap_window = f.flap_window.unwrap_or(default_flap);
-            feeds.push(FeedConfig { name, url, interval, recheck, robots, drop, ignore_lines, flap_window });
+            let kind = match f.kind.as_deref().map(str::trim) {
+                None | Some("feed") => SourceKind::Feed,
+                Some("sitemap") => SourceKind::Sitemap,
+                Some(other) => {
+                    return Err(bad(&key("kind"), format!("expected \"feed\" or \"sitemap\", found \"{other}\"")))
+                }
+            };
+            if f.allow_other_hosts.is_some() && kind != SourceKind::Sitemap {
+                return Err(bad(&key("allow_other_hosts"), "applies only to kind = \"sitemap\"".into()));
+            }
+            let allow_other_hosts = f.allow_other_hosts.unwrap_or(false);
+            let category = f.category.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+            feeds.push(FeedConfig {
+                name,
+                url,
+                interval,
+                recheck,
+                robots,
+                drop,
+                ignore_lines,
+                flap_window,
+                kind,
+                allow_other_hosts,
+                category,
+            });
         }
 
         let socket = raw.store.socket.filter(|s| !s.trim().is_empty()).map(|s| expand_home(&s));
@@ -440,6 +492,24 @@ mod tests {
         assert!(e.contains("feed[0].drop") && e.contains("not a valid CSS selector"), "{e}");
         let e = parse("[defaults]\nignore_lines = [\"(unclosed\"]\n").unwrap_err().0;
         assert!(e.contains("defaults.ignore_lines"), "{e}");
+    }
+
+    #[test]
+    fn sitemap_sources_and_categories() {
+        let c = parse(
+            "[[feed]]\nurl = \"https://a.example/sitemap.xml\"\nkind = \"sitemap\"\nallow_other_hosts = true\ncategory = \" Tin tức \"\n[[feed]]\nname = \"b\"\nurl = \"https://a.example/rss\"\n",
+        )
+        .unwrap();
+        assert_eq!((c.feeds[0].kind, c.feeds[0].allow_other_hosts), (SourceKind::Sitemap, true));
+        assert_eq!(c.feeds[0].category.as_deref(), Some("Tin tức"));
+        assert_eq!(
+            (c.feeds[1].kind, c.feeds[1].allow_other_hosts, c.feeds[1].category.as_deref()),
+            (SourceKind::Feed, false, None)
+        );
+        let e = parse("[[feed]]\nurl = \"https://a.example/\"\nkind = \"atom\"\n").unwrap_err().0;
+        assert!(e.contains("feed[0].kind") && e.contains("\"atom\""), "{e}");
+        let e = parse("[[feed]]\nurl = \"https://a.example/\"\nallow_other_hosts = true\n").unwrap_err().0;
+        assert!(e.contains("feed[0].allow_other_hosts") && e.contains("sitemap"), "{e}");
     }
 
     #[test]

@@ -13,7 +13,8 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::config::{Config, FeedConfig};
-use crate::fetch::{FetchError, Fetcher, Validators};
+use crate::fetch::{Fetcher, Validators};
+use crate::source::{self, Failure, Read};
 use crate::store::{FeedState, Observation, Outcome, Store};
 use crate::{extract, feed};
 
@@ -83,6 +84,8 @@ struct PageJob {
     /// The feed's noise controls.
     extract: Arc<extract::Options>,
     flap_window: usize,
+    /// An item without a link: its own content from the feed is the article; nothing is fetched.
+    own: Option<extract::Article>,
 }
 
 fn extract_options(fc: &FeedConfig) -> Arc<extract::Options> {
@@ -99,6 +102,8 @@ pub struct Crawler {
     extract_slots: Arc<Semaphore>,
     /// Unix milliseconds of the last finished feed or page, for the daemon's watchdog.
     progress: Arc<AtomicI64>,
+    /// False for `once --feeds-only`: poll the feeds and record their state, fetch and store no article.
+    fetch_pages: bool,
 }
 
 /// A pseudo-random fraction in [0, 1) per call (std's randomly keyed hasher; no crate needed for jitter).
@@ -124,6 +129,7 @@ impl Crawler {
             fetcher,
             extract_slots: Arc::new(Semaphore::new(cores)),
             progress: Arc::new(AtomicI64::new(0)),
+            fetch_pages: true,
         })
     }
 
@@ -146,6 +152,12 @@ impl Crawler {
     /// Shares a progress clock with the daemon's watchdog: it moves on every finished feed poll or page.
     pub fn with_progress(mut self, progress: Arc<AtomicI64>) -> Crawler {
         self.progress = progress;
+        self
+    }
+
+    /// Polls feeds only (`once --feeds-only`): their state and item counts are recorded, no page is fetched.
+    pub fn feeds_only(mut self) -> Crawler {
+        self.fetch_pages = false;
         self
     }
 
@@ -193,7 +205,8 @@ impl Crawler {
                 }
             }
         }
-        for job in self.due_recheck_jobs(&jobs) {
+        let due = if self.fetch_pages { self.due_recheck_jobs(&jobs) } else { Vec::new() };
+        for job in due {
             order.push(job.url.to_string());
             jobs.insert(job.url.to_string(), job);
         }
@@ -255,6 +268,10 @@ impl Crawler {
             }
             let Ok(Some(art)) = self.store.article(id) else { continue };
             let Ok(url) = Url::parse(art.fetched_from.as_deref().unwrap_or(&art.url)) else { continue };
+            // An item without a link (its identity has a fragment) has no page: the feed is its source.
+            if url.fragment().is_some() {
+                continue;
+            }
             if queued.contains_key(url.as_str()) {
                 continue;
             }
@@ -273,6 +290,7 @@ impl Crawler {
                 published: None,
                 updated: None,
                 recheck,
+                own: None,
             });
         }
         out
@@ -287,13 +305,14 @@ impl Crawler {
             _ => FeedState { name: fc.name.clone(), url: fc.url.to_string(), ..Default::default() },
         };
         let validators = Validators { etag: state.etag.clone(), last_modified: state.last_modified.clone() };
-        let result = self.fetcher.get(&fc.url, Some(&validators)).await;
+        let result = source::read(&self.fetcher, fc, &validators, &state.parts).await;
         let now = Utc::now();
         state.last_fetch = Some(now);
         let mut jobs = Vec::new();
         let mut interval = fc.interval;
-        let outcome: Result<(), (String, Option<Duration>)> = match result {
-            Ok(resp) if resp.not_modified() => {
+        // Ok(Some(damage)): read, but only by recovery from a damaged feed.
+        let outcome: Result<Option<String>, (String, Option<Duration>)> = match result {
+            Ok(Read::NotModified(resp)) => {
                 interval = hinted_interval(fc.interval, &[resp.fresh_for]);
                 stats.feeds_not_modified = 1;
                 state.last_status = Some(304);
@@ -301,45 +320,45 @@ impl Crawler {
                 state.etag = resp.etag.or(state.etag.take());
                 state.last_modified = resp.last_modified.or(state.last_modified.take());
                 tracing::debug!(feed = %fc.name, "feed not modified");
-                Ok(())
+                // A damaged feed stays damaged until it changes.
+                Ok(state.last_error.take().filter(|_| state.errors == 0))
             }
-            Ok(resp) => {
+            Ok(Read::Changed { resp, feed: parsed, parts }) => {
                 state.last_status = Some(resp.status);
-                match feed::parse(&resp.body, resp.content_type.as_deref(), &resp.final_url) {
-                    Ok(parsed) => {
-                        let ttl = parsed.ttl_minutes.map(|m| Duration::from_secs(u64::from(m) * 60));
-                        interval = hinted_interval(fc.interval, &[resp.fresh_for, ttl]);
-                        state.etag = resp.etag;
-                        state.last_modified = resp.last_modified;
-                        state.items = Some(parsed.items.len() as u32);
-                        for reason in &parsed.skipped {
-                            tracing::warn!(feed = %fc.name, url = %fc.url, "skipped feed item: {reason}");
-                        }
-                        jobs = self.jobs_for_items(fc, parsed.items);
-                        Ok(())
-                    }
-                    Err(e) => Err((e.to_string(), None)),
+                let ttl = parsed.ttl_minutes.map(|m| Duration::from_secs(u64::from(m) * 60));
+                interval = hinted_interval(fc.interval, &[resp.fresh_for, ttl]);
+                state.etag = resp.etag;
+                state.last_modified = resp.last_modified;
+                state.items = Some(parsed.entries as u32);
+                state.parts = parts;
+                for reason in &parsed.skipped {
+                    tracing::warn!(feed = %fc.name, url = %fc.url, "skipped feed item: {reason}");
                 }
+                if self.fetch_pages {
+                    jobs = self.jobs_for_items(fc, parsed.items);
+                }
+                Ok(parsed.damage.map(|d| format!("damaged feed, read by recovery: {d}")))
             }
-            Err(e) => {
-                state.last_status = e.status();
-                let retry_after = match &e {
-                    FetchError::Status { retry_after, .. } => *retry_after,
-                    _ => None,
-                };
-                Err((e.to_string(), retry_after))
+            Err(Failure { error, status, retry_after }) => {
+                state.last_status = status;
+                Err((error, retry_after))
             }
         };
         let m = crate::metrics::get();
         match (&outcome, stats.feeds_not_modified) {
             (Err(_), _) => m.feeds_failed.fetch_add(1, Ordering::Relaxed),
-            (Ok(()), 1) => m.feeds_not_modified.fetch_add(1, Ordering::Relaxed),
-            (Ok(()), _) => m.feeds_ok.fetch_add(1, Ordering::Relaxed),
+            (Ok(_), 1) => m.feeds_not_modified.fetch_add(1, Ordering::Relaxed),
+            (Ok(_), _) => m.feeds_ok.fetch_add(1, Ordering::Relaxed),
         };
         match outcome {
-            Ok(()) => {
+            Ok(damage) => {
+                if let Some(d) = &damage {
+                    if stats.feeds_not_modified == 0 {
+                        tracing::warn!(event = "feed.error", feed = %fc.name, url = %fc.url, error = %d, errors = 0, damaged = true, "feed read by recovery");
+                    }
+                }
                 state.errors = 0;
-                state.last_error = None;
+                state.last_error = damage;
                 state.next_due = Some(now + chrono::Duration::from_std(interval).unwrap_or_default());
             }
             Err((error, retry_after)) => {
@@ -384,10 +403,14 @@ impl Crawler {
                     Reason::NewItem
                 }
             };
+            let own = item.own_article();
             jobs.push(PageJob {
                 robots: fc.robots,
                 extract: extract_options(fc),
                 flap_window: fc.flap_window,
+                // Re-checks fetch pages; an item without one changes only through the feed.
+                recheck: if own.is_some() { Vec::new() } else { fc.recheck.clone() },
+                own,
                 url: item.link,
                 reason,
                 feeds: vec![fc.name.clone()],
@@ -395,7 +418,6 @@ impl Crawler {
                 known_id: entry.map(|e| e.article_id).filter(|id| *id != 0),
                 published: item.published,
                 updated: item.updated,
-                recheck: fc.recheck.clone(),
             });
         }
         jobs
@@ -415,38 +437,45 @@ impl Crawler {
             self.move_recheck_on(&job);
             stats
         };
-        if job.robots && !self.fetcher.robots_allow(&job.url).await {
-            return give_up(
-                stats,
-                "robots.txt disallows this page (set robots = false on the feed to override)".into(),
-            );
-        }
-        // A fetched page counts among the `concurrency` requests in flight until it is extracted: fetching is
-        // faster than extracting on a fast network, and without this bound every body of a pass waited in memory
-        // for a core (2,000 pages of 130 KB made a 300 MB peak). The host's slot is freed as soon as the body is in.
-        let (resp, in_flight) = match self.fetcher.get_holding(&job.url, None).await {
-            Ok(r) => r,
-            Err(e) => return give_up(stats, e.to_string()),
-        };
-        let extracted = {
-            let _slot = self.extract_slots.acquire().await.expect("semaphore never closed");
-            let page = extract::sandbox::Page { body: resp.body, content_type: resp.content_type, url: resp.final_url };
-            extract::sandbox::extract_page(page, job.extract.clone(), extract::sandbox::DEFAULT_DEADLINE).await
-        };
-        drop(in_flight);
-        let article = match extracted {
-            Ok(a) => a,
-            Err(e) if e.is_no_article() && job.reason != Reason::Recheck => {
-                // Not an error of the site: the item links a page without an article. Remember the entry so the
-                // page is fetched again only if the entry changes.
-                stats.no_article += 1;
-                tracing::warn!(event = "page.no_article", feed = %feed_name, url = %job.url, reason = %e, "page skipped: no article");
-                if let Err(e) = self.store.mark_entries_without_article(&job.entries) {
-                    tracing::error!(error = %e, "cannot record a feed entry");
-                }
-                return stats;
+        let article = if let Some(article) = job.own.clone() {
+            // An item without a link: its own content, from the feed, is the article. Nothing to fetch.
+            stats.pages_fetched = 0;
+            article
+        } else {
+            if job.robots && !self.fetcher.robots_allow(&job.url).await {
+                return give_up(
+                    stats,
+                    "robots.txt disallows this page (set robots = false on the feed to override)".into(),
+                );
             }
-            Err(e) => return give_up(stats, e.to_string()),
+            // A fetched page counts among the `concurrency` requests in flight until it is extracted: fetching is
+            // faster than extracting on a fast network, and without this bound every body of a pass waited in memory
+            // for a core (2,000 pages of 130 KB made a 300 MB peak). The host's slot is freed as soon as the body is in.
+            let (resp, in_flight) = match self.fetcher.get_holding(&job.url, None).await {
+                Ok(r) => r,
+                Err(e) => return give_up(stats, e.to_string()),
+            };
+            let extracted = {
+                let _slot = self.extract_slots.acquire().await.expect("semaphore never closed");
+                let page =
+                    extract::sandbox::Page { body: resp.body, content_type: resp.content_type, url: resp.final_url };
+                extract::sandbox::extract_page(page, job.extract.clone(), extract::sandbox::DEFAULT_DEADLINE).await
+            };
+            drop(in_flight);
+            match extracted {
+                Ok(a) => a,
+                Err(e) if e.is_no_article() && job.reason != Reason::Recheck => {
+                    // Not an error of the site: the item links a page without an article. Remember the entry so the
+                    // page is fetched again only if the entry changes.
+                    stats.no_article += 1;
+                    tracing::warn!(event = "page.no_article", feed = %feed_name, url = %job.url, reason = %e, "page skipped: no article");
+                    if let Err(e) = self.store.mark_entries_without_article(&job.entries) {
+                        tracing::error!(error = %e, "cannot record a feed entry");
+                    }
+                    return stats;
+                }
+                Err(e) => return give_up(stats, e.to_string()),
+            }
         };
         let obs = Observation {
             feeds: job.feeds.clone(),

@@ -9,13 +9,15 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use presswatch::cli::{Cli, Command};
+use presswatch::cli::{Cli, Command, OpmlCommand};
 use presswatch::client::{self, ClientError};
 use presswatch::config::{self, Config};
+use presswatch::config_edit::NewFeed;
+use presswatch::fetch::Fetcher;
 use presswatch::log::{self, Target};
 use presswatch::query::{self, Answer, ArticleFilter, QueryError, Request};
 use presswatch::store::Store;
-use presswatch::{crawl, daemon, decode, extract};
+use presswatch::{crawl, daemon, decode, discover, extract, opml};
 
 mod output;
 
@@ -51,7 +53,7 @@ impl From<std::io::Error> for Fatal {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(cli.command, Command::Once | Command::Run) {
+    if matches!(cli.command, Command::Once { .. } | Command::Run) {
         log::init(cli.log_format, Target::Stdout, "info");
     } else {
         log::init(cli.log_format, Target::Stderr, "warn");
@@ -71,6 +73,32 @@ fn main() -> ExitCode {
 fn load_config(cli_path: Option<&Path>) -> Result<Config, Fatal> {
     let path = config::resolve_path(cli_path);
     Config::load(&path).map_err(Fatal::usage)
+}
+
+/// The config for commands that only fetch (`discover`, `opml import` without `--append`): the file when one is
+/// given or exists, else the defaults.
+fn config_or_defaults(cli_path: Option<&Path>) -> Result<Config, Fatal> {
+    let path = config::resolve_path(cli_path);
+    if cli_path.is_none() && !path.exists() {
+        return Config::parse("", Path::new("(default settings)")).map_err(Fatal::usage);
+    }
+    Config::load(&path).map_err(Fatal::usage)
+}
+
+/// A URL given on the command line; `example.org` means `https://example.org/`.
+fn parse_url(arg: &str) -> Result<url::Url, Fatal> {
+    let arg = arg.trim();
+    let with_scheme = if arg.contains("://") { arg.to_string() } else { format!("https://{arg}") };
+    match url::Url::parse(&with_scheme) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(u),
+        Ok(u) => Err(Fatal::usage(format!("{arg}: only http and https URLs can be followed, not `{}`", u.scheme()))),
+        Err(e) => Err(Fatal::usage(format!("{arg}: not a valid URL ({e})"))),
+    }
+}
+
+fn same_url(a: &str, b: &str) -> bool {
+    let c = |u: &str| presswatch::canon::canonicalize_str(u).unwrap_or_else(|| u.to_string());
+    c(a) == c(b)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Fatal> {
@@ -190,13 +218,112 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 cfg.store_path.display()
             );
         }
-        Command::Once => {
+        Command::Once { feeds_only } => {
             let cfg = Arc::new(load_config(cli.config.as_deref())?);
             let store = open_store_waiting(&cfg)?;
-            let crawler = crawl::Crawler::new(cfg.clone(), store).map_err(Fatal::other)?;
+            let mut crawler = crawl::Crawler::new(cfg.clone(), store).map_err(Fatal::other)?;
+            if feeds_only {
+                crawler = crawler.feeds_only();
+            }
             crawler.log_unlogged_events();
             runtime()?.block_on(crawler.pass(&cfg.feeds));
             crawler.store().flush().map_err(Fatal::other)?;
+        }
+        Command::Discover { url, json } => {
+            let cfg = config_or_defaults(cli.config.as_deref())?;
+            let url = parse_url(&url)?;
+            let fetcher = Fetcher::new(&cfg.crawler).map_err(Fatal::other)?;
+            let found = runtime()?.block_on(discover::discover(&fetcher, &url)).map_err(Fatal::other)?;
+            for p in &found.problems {
+                eprintln!("presswatch: {p}");
+            }
+            output::discovered(&mut out, &found.sources, json)?;
+            out.flush()?;
+            if found.sources.is_empty() {
+                eprintln!("presswatch: no feed or sitemap found at {url}");
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Add { url, name } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            let url = parse_url(&url)?;
+            if let Some(f) = cfg.feeds.iter().find(|f| same_url(f.url.as_str(), url.as_str())) {
+                return Err(Fatal::usage(format!("{url} is already configured as feed `{}`", f.name)));
+            }
+            let name =
+                name.map(|n| n.trim().to_string()).unwrap_or_else(|| url.host_str().unwrap_or("feed").to_string());
+            if cfg.feeds.iter().any(|f| f.name == name) {
+                return Err(Fatal::usage(format!(
+                    "a feed named `{name}` is already configured in {}; choose another with --name",
+                    cfg.source.display()
+                )));
+            }
+            let fetcher = Fetcher::new(&cfg.crawler).map_err(Fatal::other)?;
+            let found = runtime()?.block_on(discover::discover(&fetcher, &url)).map_err(Fatal::other)?;
+            let Some(best) = discover::best(&found.sources) else {
+                let seen: Vec<String> = found.sources.iter().map(|s| format!("{} ({})", s.url, s.kind)).collect();
+                let seen = if seen.is_empty() { "nothing".to_string() } else { seen.join(", ") };
+                return Err(Fatal::other(format!(
+                    "no feed or news sitemap at {url} (found: {seen}); add a source by hand with [[feed]] (kind = \"sitemap\" for a sitemap)"
+                )));
+            };
+            if let Some(f) = cfg.feeds.iter().find(|f| same_url(f.url.as_str(), &best.url)) {
+                return Err(Fatal::usage(format!(
+                    "{url}: its feed {} is already configured as `{}`",
+                    best.url, f.name
+                )));
+            }
+            let new = NewFeed {
+                name: name.clone(),
+                url: best.url.clone(),
+                kind: best.is_sitemap().then(|| "sitemap".to_string()),
+                category: None,
+            };
+            presswatch::config_edit::append(&cfg.source, &[new]).map_err(Fatal::usage)?;
+            writeln!(
+                out,
+                "added feed `{name}`: {} ({}, {} items) to {}",
+                best.url,
+                best.kind,
+                best.items,
+                cfg.source.display()
+            )?;
+            eprintln!("presswatch: a running daemon reads it on SIGHUP (systemctl reload presswatch)");
+        }
+        Command::Opml { command: OpmlCommand::Export } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            out.write_all(opml::export(&cfg.feeds, chrono::Utc::now()).as_bytes())?;
+        }
+        Command::Opml { command: OpmlCommand::Import { file, append } } => {
+            let cfg =
+                if append { load_config(cli.config.as_deref())? } else { config_or_defaults(cli.config.as_deref())? };
+            let bytes =
+                std::fs::read(&file).map_err(|e| Fatal::usage(format!("cannot read {}: {e}", file.display())))?;
+            let outlines = opml::read(&bytes).map_err(|e| Fatal::usage(format!("{}: {e}", file.display())))?;
+            let plan = opml::plan(&outlines, &cfg.feeds);
+            for (url, by) in &plan.skipped {
+                eprintln!("presswatch: skipped {url}: already configured as feed `{by}`");
+            }
+            for (from, to) in &plan.renamed {
+                eprintln!("presswatch: renamed `{from}` to `{to}`: the name is already taken");
+            }
+            for (url, why) in &plan.invalid {
+                eprintln!("presswatch: skipped {url}: {why}");
+            }
+            if append {
+                if !plan.add.is_empty() {
+                    presswatch::config_edit::append(&cfg.source, &plan.add).map_err(Fatal::usage)?;
+                }
+                eprintln!(
+                    "presswatch: appended {} feeds to {} ({} skipped, {} renamed); a running daemon reads them on SIGHUP",
+                    plan.add.len(),
+                    cfg.source.display(),
+                    plan.skipped.len() + plan.invalid.len(),
+                    plan.renamed.len()
+                );
+            } else {
+                out.write_all(presswatch::config_edit::blocks(&plan.add).as_bytes())?;
+            }
         }
         Command::Feeds { json } => {
             let cfg = load_config(cli.config.as_deref())?;

@@ -39,6 +39,24 @@ pub fn feeds(out: &mut impl Write, feeds: &[FeedView], json: bool) -> io::Result
     Ok(())
 }
 
+pub fn discovered(out: &mut impl Write, sources: &[presswatch::discover::Source], json: bool) -> io::Result<()> {
+    for s in sources {
+        if json {
+            json_line(out, s)?;
+        } else {
+            writeln!(
+                out,
+                "{:<12} {:>6}  {}{}",
+                s.kind,
+                s.items,
+                s.url,
+                s.title.as_ref().map(|t| format!("  {t}")).unwrap_or_default()
+            )?;
+        }
+    }
+    Ok(())
+}
+
 pub fn articles(out: &mut impl Write, articles: &[ArticleRecord], json: bool) -> io::Result<()> {
     for a in articles {
         if json {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::raw::{article_page, respond, rss, serve};
-use common::{s, TestEnv};
+use common::{n, s, TestEnv};
 use serde_json::Value;
 
 const THAI_TITLE: &str = "ข่าวเศรษฐกิจไทยวันนี้";
@@ -193,9 +193,13 @@ fn one_pass_over_hostile_feeds_stays_bounded_flags_each_and_never_touches_the_tr
         ("endless", "exceeds the cap of 1048576 bytes"),
         ("trickle", "timed out after 3s"),
         ("loop-a", "redirect loop"),
-        ("html", &*format!("not a feed: the server sent an HTML page (it links a feed: http://{site}/real.rss)")),
+        (
+            "html",
+            &*format!(
+                "not a feed: http://{site}/html.rss is an HTML page, and `presswatch discover` finds no feed or sitemap there (it announces http://{site}/real.rss: HTTP 404 from http://{site}/real.rss, which cannot be read)"
+            ),
+        ),
         ("empty", "empty body"),
-        ("truncated", "not a valid feed"),
         ("error", "HTTP 500"),
         ("busy", "HTTP 429"),
         ("redirect-to-trap", "is a loopback address"),
@@ -206,6 +210,19 @@ fn one_pass_over_hostile_feeds_stays_bounded_flags_each_and_never_touches_the_tr
         let err = f["last_error"].as_str().unwrap_or_default();
         assert!(err.contains(cause), "{name}: expected {cause:?} in {err:?}");
     }
+    // A truncated feed is read by recovery (its one item has nothing to keep) and reported as damaged.
+    let truncated = state("truncated");
+    assert_eq!((n(&truncated["errors"]), n(&truncated["items"])), (0, 1));
+    assert_eq!(
+        s(&truncated["last_error"]),
+        "damaged feed, read by recovery: XML error: syntax error: tag not closed: `>` not found before end of input; \
+         the rest of the document (4 bytes) is ignored; the document ends before </title> </item> </channel> </rss>: truncated"
+    );
+    // TIS-620 without a declaration is read (the Thai above is right) but is not well-formed XML: said so.
+    assert_eq!(
+        s(&state("tis620")["last_error"]),
+        "damaged feed, read by recovery: no encoding is declared and the bytes are not UTF-8; read as windows-874 (detected)"
+    );
     // Retry-After pushes the next poll an hour out.
     let busy = state("busy");
     let due = chrono::DateTime::parse_from_rfc3339(s(&busy["next_due"])).unwrap();
@@ -219,7 +236,7 @@ fn one_pass_over_hostile_feeds_stays_bounded_flags_each_and_never_touches_the_tr
     assert_eq!(refused.len(), 4, "{refused:?}");
     assert!(refused.iter().all(|v| s(&v["error"]).contains("127.0.0.2")), "{refused:?}");
     let feed_errors = log.iter().filter(|v| v["event"] == "feed.error" && v["feed"] != "ssrf").count();
-    assert_eq!(feed_errors, expected.len());
+    assert_eq!(feed_errors, expected.len() + 2, "each failed feed, and the two damaged ones");
 }
 
 #[test]

@@ -1,47 +1,138 @@
-//! Feed parsing: decoded bytes in, a flat list of items out.
+//! Feed parsing: fetched bytes in, a flat list of items out.
 //!
-//! feed-rs reads RSS 0.9x/1.0/2.0, Atom and JSON Feed. What we add: charset sniffing before parsing (see
-//! `decode`), a clear "not a feed" error for HTML, canonical item links, and an entry fingerprint that tells
-//! when the publisher changed an item's title, summary or updated time.
+//! feed-rs reads RSS 0.9x/1.0/2.0, Atom and JSON Feed. Around it: charset sniffing before parsing (`decode`);
+//! a well-formedness check that repairs what readers repair and reports it as damage (`repair`); the formats
+//! feed-rs misreads, adapted first (`adapt`); "not a feed" for HTML and sitemaps; canonical item links; items
+//! without a link kept, by their GUID, with their own content as the article (`text`); and an entry
+//! fingerprint that tells when the publisher changed an item.
+
+mod adapt;
+mod repair;
+pub mod text;
 
 use chrono::{DateTime, Utc};
 use url::Url;
 
 use crate::canon;
 use crate::decode;
+use crate::extract::Article;
+use crate::normalize::{content_hash, normalize_line};
 
 /// One usable item of a feed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedItem {
     /// The item's stable key within its feed: its GUID/id if it has one, else its canonical link.
     pub key: String,
-    /// The canonical article URL from the item's link.
+    /// The canonical article URL from the item's link. For an item without a usable link, its identity: the
+    /// feed's URL with `#item=KEY`, never fetched (see `own_text`).
     pub link: Url,
     pub title: Option<String>,
     pub published: Option<DateTime<Utc>>,
     pub updated: Option<DateTime<Utc>>,
-    /// blake3 of title, summary and updated time; a change means "re-fetch the article".
+    /// blake3 of title, summary and updated time (and of the own text); a change means "re-fetch the article".
     pub fingerprint: String,
+    /// For an item without a link: its own content (content, else description or summary) as normalised text,
+    /// which is then the article. `None` for an item whose page is fetched.
+    pub own_text: Option<String>,
+}
+
+impl FeedItem {
+    /// The article of an item without a link: its title and its own text. `None` for an item with a page.
+    pub fn own_article(&self) -> Option<Article> {
+        let text = self.own_text.clone()?;
+        let title = self.title.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| {
+            // No title: the start of the text stands for it, as readers show such items.
+            let first = text.lines().next().unwrap_or_default();
+            first.chars().take(100).collect()
+        });
+        Some(Article {
+            content_hash: content_hash(&title, &text),
+            title,
+            text,
+            canonical_url: None,
+            published: self.published.map(|d| d.to_rfc3339()),
+            modified: self.updated.map(|d| d.to_rfc3339()),
+            lang: None,
+        })
+    }
 }
 
 /// A parsed feed.
 #[derive(Debug, Clone)]
 pub struct ParsedFeed {
     pub items: Vec<FeedItem>,
-    /// Entries dropped because they had no usable http(s) link, for the log.
+    /// Entries in the feed as a reader counts them: every `<item>`/`<entry>` read, including those that are
+    /// not tracked (a repeated GUID, nothing to keep).
+    pub entries: usize,
+    /// Entries not tracked, and why, for the log.
     pub skipped: Vec<String>,
     /// The feed's own `<ttl>` (minutes), if any.
     pub ttl_minutes: Option<u32>,
+    /// The feed was not well-formed (or not in its declared encoding) and was read by recovery: what was wrong.
+    pub damage: Option<String>,
+    /// `rss`, `atom` or `json`.
+    pub format: &'static str,
+    pub title: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum FeedError {
     #[error("empty body: the server sent no feed")]
     Empty,
-    #[error("not a feed: the server sent an HTML page{}", .alternate.as_ref().map(|a| format!(" (it links a feed: {a})")).unwrap_or_default())]
-    Html { alternate: Option<String> },
+    #[error("not a feed: the server sent an HTML page")]
+    Html,
+    #[error("not a feed but a sitemap (<{root}>): set kind = \"sitemap\" on this [[feed]] to follow it")]
+    Sitemap { root: String },
     #[error("not a valid feed: {0}")]
     Parse(String),
+    #[error(
+        "the feed holds {tags} <item>/<entry> elements but none could be read ({cause}){}",
+        damage.as_ref().map(|d| format!("; damage: {d}")).unwrap_or_default()
+    )]
+    NoItemsRead { tags: usize, cause: String, damage: Option<String> },
+}
+
+/// Damage from decoding: bytes that are not in the encoding the document declares, or no declaration for bytes
+/// that are not UTF-8 (XML's default). feedparser calls these documents ill-formed too.
+fn encoding_damage(bytes: &[u8], decoded: &decode::Decoded) -> Option<String> {
+    let body = encoding_rs::Encoding::for_bom(bytes).map(|(_, n)| &bytes[n..]).unwrap_or(bytes);
+    if let Some(label) = declared_label(body) {
+        if encoding_rs::Encoding::for_label(label.as_bytes()).is_none() {
+            return Some(format!(
+                "the XML declaration names an unknown encoding \"{label}\"; read as {}",
+                decoded.encoding.name()
+            ));
+        }
+    }
+    let utf8 = std::str::from_utf8(body).is_ok();
+    match decoded.source {
+        decode::Source::Detected if !utf8 && !body.is_ascii() => Some(format!(
+            "no encoding is declared and the bytes are not UTF-8; read as {} (detected)",
+            decoded.encoding.name()
+        )),
+        _ if decoded.encoding == encoding_rs::UTF_8 && !utf8 => {
+            Some("bytes that are not valid UTF-8 (shown as U+FFFD)".to_string())
+        }
+        _ => None,
+    }
+}
+
+/// The `encoding` label of the XML declaration, as written.
+fn declared_label(bytes: &[u8]) -> Option<String> {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]);
+    let decl = head.trim_start().strip_prefix("<?xml")?;
+    let decl = &decl[..decl.find("?>")?];
+    let rest = decl[decl.find("encoding")? + 8..].trim_start().strip_prefix('=')?.trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    Some(rest[1..].split(quote).next()?.to_string())
+}
+
+/// `<item>` and `<entry>` start tags in the text (prefixed ones too).
+fn item_tags(text: &str) -> usize {
+    static TAG: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    TAG.get_or_init(|| regex::Regex::new(r"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s>/]").expect("valid pattern"))
+        .find_iter(text)
+        .count()
 }
 
 /// Decodes and parses a feed body fetched from `feed_url`.
@@ -50,10 +141,26 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, feed_url: &Url) -> Result
         return Err(FeedError::Empty);
     }
     let decoded = decode::decode_feed(bytes, content_type, feed_url.host_str());
+    let mut damage: Vec<String> = encoding_damage(bytes, &decoded).into_iter().collect();
     let text = decoded.text;
     if looks_like_html(&text) {
-        return Err(FeedError::Html { alternate: alternate_feed_link(&text, feed_url) });
+        return Err(FeedError::Html);
     }
+    let json = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']).starts_with(['{', '[']);
+    let (source, tags) = if json {
+        let j = adapt::json(&text).map_err(FeedError::Parse)?;
+        (j.text, j.items)
+    } else {
+        if let Some(root) = adapt::root(&text).filter(|r| matches!(r.local_name(), "urlset" | "sitemapindex")) {
+            return Err(FeedError::Sitemap { root: root.name });
+        }
+        let checked = repair::check(&text);
+        damage.extend(checked.damage);
+        let adapted = adapt::xml(&checked.text).into_owned();
+        (adapted, item_tags(&text))
+    };
+    let damage = (!damage.is_empty()).then(|| damage.join("; "));
+
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(feed_url.as_str()))
         // An empty id marks "the feed gave none"; we then key the item by its link, which, unlike feed-rs's
@@ -61,17 +168,47 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, feed_url: &Url) -> Result
         .id_generator(|_, _, _| String::new())
         .build();
     // The XML stack below feed-rs has panicked on hostile input before; a panic is this feed's error, not ours.
-    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(text.as_bytes())));
-    let feed = match parsed {
-        Ok(result) => result.map_err(|e| FeedError::Parse(e.to_string()))?,
-        Err(_) => return Err(FeedError::Parse("the feed parser crashed on this input".into())),
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(source.as_bytes())));
+    let with_damage = |msg: String| match &damage {
+        Some(d) => format!("{msg} (damage: {d})"),
+        None => msg,
     };
+    let feed = match parsed {
+        Ok(Ok(feed)) => feed,
+        Ok(Err(e)) => {
+            let msg = match e {
+                feed_rs::parser::ParseFeedError::ParseError(feed_rs::parser::ParseErrorKind::NoFeedRoot) => {
+                    match adapt::root(&source) {
+                        Some(r) => format!("the root element <{}> is not RSS, Atom or RDF", r.name),
+                        None => "the document has no root element".to_string(),
+                    }
+                }
+                other => other.to_string(),
+            };
+            return Err(FeedError::Parse(with_damage(msg)));
+        }
+        Err(_) => return Err(FeedError::Parse(with_damage("the feed parser crashed on this input".into()))),
+    };
+    if feed.entries.is_empty() && tags > 0 {
+        let cause = match adapt::root(&source) {
+            Some(r) => format!("its root <{}> holds no item presswatch can read", r.name),
+            None => "no item presswatch can read".to_string(),
+        };
+        return Err(FeedError::NoItemsRead { tags, cause, damage });
+    }
 
-    let mut items = Vec::with_capacity(feed.entries.len());
+    let format = match feed.feed_type {
+        feed_rs::model::FeedType::Atom => "atom",
+        feed_rs::model::FeedType::JSON => "json",
+        _ => "rss",
+    };
+    let entries = feed.entries.len();
+    let mut items = Vec::with_capacity(entries);
     let mut skipped = Vec::new();
     let mut seen_keys = std::collections::HashSet::new();
-    for entry in feed.entries {
-        let title = entry.title.as_ref().map(|t| crate::normalize::normalize_line(&t.content));
+    for (n, entry) in feed.entries.into_iter().enumerate() {
+        let title = entry.title.as_ref().map(|t| normalize_line(&t.content)).filter(|t| !t.is_empty());
+        let describe = || title.as_deref().map(|t| format!("\"{t}\"")).unwrap_or_else(|| format!("#{}", n + 1));
         let raw_link = entry
             .links
             .iter()
@@ -86,29 +223,52 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, feed_url: &Url) -> Result
         let link = raw_link
             .as_deref()
             .and_then(|l| canon::resolve_and_canonicalize(Some(base.as_ref().unwrap_or(feed_url)), l));
-        let Some(link) = link else {
-            skipped.push(format!(
-                "item {} has no usable http(s) link ({})",
-                title
-                    .as_deref()
-                    .map(|t| format!("\"{t}\""))
-                    .unwrap_or_else(|| format!("#{}", items.len() + skipped.len() + 1)),
-                raw_link.as_deref().unwrap_or("none"),
-            ));
-            continue;
+        let guid = entry.id.trim().to_string();
+        let summary = entry.summary.as_ref().map(|s| normalize_line(&s.content)).unwrap_or_default();
+        let (key, link, own_text) = match (link, &raw_link) {
+            (Some(link), _) => (if guid.is_empty() { link.to_string() } else { guid }, link, None),
+            // A link that is not http(s) (`javascript:`, `file:`) is refused, not replaced by the item's text.
+            (None, Some(bad)) => {
+                skipped.push(format!("item {} has no usable http(s) link ({bad})", describe()));
+                continue;
+            }
+            (None, None) => {
+                // No page to fetch: the item is tracked by its GUID, and its own content is the article.
+                let body = entry.content.as_ref().and_then(|c| c.body.as_deref());
+                let own = body.or(entry.summary.as_ref().map(|s| s.content.as_str())).map(text::html_to_text);
+                let own = own.unwrap_or_default();
+                // Something to keep and a way to know it again: its own text, or a GUID (a headline alone
+                // without one is not worth an article).
+                if own.is_empty() && (guid.is_empty() || title.is_none()) {
+                    skipped.push(format!("item {} has neither a link nor any content", describe()));
+                    continue;
+                }
+                let key = if !guid.is_empty() {
+                    guid
+                } else if let Some(t) = &title {
+                    format!("title:{t}")
+                } else {
+                    format!("text:{}", &blake3::hash(own.as_bytes()).to_hex()[..32])
+                };
+                let mut id = feed_url.clone();
+                id.set_fragment(Some(&format!("item={key}")));
+                (key, id, Some(own))
+            }
         };
-        let key = if entry.id.trim().is_empty() { link.to_string() } else { entry.id.trim().to_string() };
         if !seen_keys.insert(key.clone()) {
             skipped.push(format!("item {key} appears twice in the feed; the first one is kept"));
             continue;
         }
-        let summary = entry.summary.as_ref().map(|s| crate::normalize::normalize_line(&s.content)).unwrap_or_default();
         let mut fp = blake3::Hasher::new();
         fp.update(title.as_deref().unwrap_or("").as_bytes());
         fp.update(b"\0");
         fp.update(summary.as_bytes());
         fp.update(b"\0");
         fp.update(entry.updated.map(|u| u.to_rfc3339()).unwrap_or_default().as_bytes());
+        if let Some(own) = &own_text {
+            fp.update(b"\0");
+            fp.update(own.as_bytes());
+        }
         items.push(FeedItem {
             key,
             link,
@@ -116,9 +276,18 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, feed_url: &Url) -> Result
             published: entry.published,
             updated: entry.updated,
             fingerprint: fp.finalize().to_hex()[..32].to_string(),
+            own_text,
         });
     }
-    Ok(ParsedFeed { items, skipped, ttl_minutes: feed.ttl })
+    Ok(ParsedFeed {
+        items,
+        entries,
+        skipped,
+        ttl_minutes: feed.ttl,
+        damage,
+        format,
+        title: feed.title.map(|t| normalize_line(&t.content)).filter(|t| !t.is_empty()),
+    })
 }
 
 fn looks_like_html(text: &str) -> bool {
@@ -127,103 +296,5 @@ fn looks_like_html(text: &str) -> bool {
     start.starts_with("<!doctype html") || start.starts_with("<html")
 }
 
-/// `<link rel="alternate" type="application/rss+xml" href=...>` in an HTML page, resolved.
-fn alternate_feed_link(html: &str, base: &Url) -> Option<String> {
-    let doc = dom_query::Document::from(html);
-    let sel = doc.select(
-        r#"link[rel~="alternate"][type="application/rss+xml"], link[rel~="alternate"][type="application/atom+xml"], link[rel~="alternate"][type="application/feed+json"]"#,
-    );
-    let href = sel.attr("href")?;
-    base.join(href.trim()).ok().map(String::from)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn url() -> Url {
-        Url::parse("https://news.example/rss/home.rss").unwrap()
-    }
-
-    #[test]
-    fn rss_items_with_relative_links_and_tracking() {
-        let rss = r#"<?xml version="1.0" encoding="UTF-8"?>
-<rss version="2.0"><channel><title>T</title><ttl>30</ttl>
-<item><title>
-  Một
-</title><link>/a-1.html?utm_source=rss</link><guid isPermaLink="false">id-1</guid></item>
-<item><title>Two</title><link>https://news.example/b-2.html#c</link></item>
-<item><title>No link</title></item>
-<item><title>Script</title><link>javascript:alert(1)</link></item>
-</channel></rss>"#;
-        let f = parse(rss.as_bytes(), None, &url()).unwrap();
-        assert_eq!(f.ttl_minutes, Some(30));
-        assert_eq!(f.items.len(), 2);
-        assert_eq!(f.items[0].key, "id-1");
-        assert_eq!(f.items[0].link.as_str(), "https://news.example/a-1.html");
-        assert_eq!(f.items[0].title.as_deref(), Some("Một"));
-        assert_eq!(f.items[1].key, "https://news.example/b-2.html");
-        assert_eq!(f.skipped.len(), 2, "{:?}", f.skipped);
-    }
-
-    #[test]
-    fn fingerprint_follows_title_and_summary() {
-        let make = |title: &str| {
-            format!(
-                r#"<rss version="2.0"><channel><title>T</title><item><title>{title}</title><link>https://news.example/x</link><description>s</description></item></channel></rss>"#
-            )
-        };
-        let a = parse(make("A").as_bytes(), None, &url()).unwrap().items[0].fingerprint.clone();
-        let a2 = parse(make("A").as_bytes(), None, &url()).unwrap().items[0].fingerprint.clone();
-        let b = parse(make("B").as_bytes(), None, &url()).unwrap().items[0].fingerprint.clone();
-        assert_eq!(a, a2);
-        assert_ne!(a, b);
-    }
-
-    #[test]
-    fn html_is_not_a_feed_and_names_its_alternate() {
-        let html = r#"<!DOCTYPE html><html><head><link rel="alternate" type="application/rss+xml" href="/rss/home.rss"></head><body>hi</body></html>"#;
-        let e = parse(html.as_bytes(), Some("text/html"), &url()).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "not a feed: the server sent an HTML page (it links a feed: https://news.example/rss/home.rss)"
-        );
-        assert!(matches!(parse(b"  \n", None, &url()), Err(FeedError::Empty)));
-        assert!(matches!(
-            parse(b"<rss version=\"2.0\"><channel><item>", None, &url()),
-            Err(FeedError::Parse(_)) | Ok(_)
-        ));
-    }
-
-    #[test]
-    fn a_feed_of_ten_thousand_items_with_duplicate_guids() {
-        let items: String = (0..10_000)
-            .map(|i| {
-                format!(
-                    "<item><title>T{i}</title><link>https://news.example/{i}.html</link><guid>g{}</guid></item>",
-                    i % 9_000
-                )
-            })
-            .collect();
-        let rss = format!("<rss version=\"2.0\"><channel><title>big</title>{items}</channel></rss>");
-        let started = std::time::Instant::now();
-        let f = parse(rss.as_bytes(), None, &url()).unwrap();
-        assert_eq!(f.items.len(), 9_000, "the first of each duplicate GUID is kept");
-        assert_eq!(f.skipped.len(), 1_000);
-        assert_eq!(f.items[8_999].link.as_str(), "https://news.example/8999.html");
-        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
-    }
-
-    #[test]
-    fn atom_and_json_feed() {
-        let atom = r#"<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>urn:f</id><updated>2026-01-01T00:00:00Z</updated>
-<entry><title>E</title><id>urn:e1</id><updated>2026-01-02T00:00:00Z</updated><link rel="alternate" href="https://news.example/e1"/></entry></feed>"#;
-        let f = parse(atom.as_bytes(), None, &url()).unwrap();
-        assert_eq!(f.items[0].key, "urn:e1");
-        assert_eq!(f.items[0].link.as_str(), "https://news.example/e1");
-        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[{"id":"7","url":"https://news.example/j7?fbclid=1","title":"J7"}]}"#;
-        let f = parse(json.as_bytes(), Some("application/feed+json"), &url()).unwrap();
-        assert_eq!(f.items[0].key, "7");
-        assert_eq!(f.items[0].link.as_str(), "https://news.example/j7");
-    }
-}
+mod tests;

@@ -75,6 +75,12 @@ pub enum FetchError {
     TooLarge { url: String, cap: u64 },
     #[error("HTTP {status} from {url}")]
     Status { url: String, status: u16, retry_after: Option<Duration> },
+    /// 401 or 403: the site refuses this client, whatever it asks for.
+    #[error(
+        "HTTP {status} from {url}: the site refuses the crawler (user agent sent: \"{user_agent}\"); \
+         ask the site to allow it, or set [crawler] user_agent"
+    )]
+    Forbidden { url: String, status: u16, user_agent: String },
     #[error("cannot fetch {url}: {detail}")]
     Network { url: String, detail: String },
 }
@@ -82,7 +88,7 @@ pub enum FetchError {
 impl FetchError {
     pub fn status(&self) -> Option<u16> {
         match self {
-            FetchError::Status { status, .. } => Some(*status),
+            FetchError::Status { status, .. } | FetchError::Forbidden { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -109,6 +115,7 @@ pub struct Fetcher {
     policy: Arc<guard::Policy>,
     timeout: Duration,
     max_body: u64,
+    user_agent: String,
     global: Arc<Semaphore>,
     per_host_limit: usize,
     per_host_delay: Duration,
@@ -190,6 +197,7 @@ impl Fetcher {
             policy,
             timeout: cfg.timeout,
             max_body: cfg.max_body,
+            user_agent: cfg.user_agent.clone(),
             global: Arc::new(Semaphore::new(cfg.concurrency)),
             per_host_limit: cfg.per_host_concurrency,
             per_host_delay: cfg.per_host_delay,
@@ -230,6 +238,22 @@ impl Fetcher {
         self.get_holding(url, validators).await.map(|(resp, _in_flight)| resp)
     }
 
+    /// As [`Fetcher::get`], with a body cap of its own instead of `max_body` (sitemaps: 50 MB, as their
+    /// protocol allows).
+    pub async fn get_capped(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+        max_body: u64,
+    ) -> Result<Response, FetchError> {
+        self.get_limited(url, validators, max_body).await.map(|(resp, _in_flight)| resp)
+    }
+
+    /// The user agent every request sends.
+    pub fn user_agent(&self) -> &str {
+        &self.user_agent
+    }
+
     /// As [`Fetcher::get`], but the response keeps its place among the `concurrency` requests in flight until
     /// the returned [`InFlight`] is dropped. A caller that processes bodies more slowly than they arrive
     /// (extraction, on a fast network) so bounds how many wait in memory, without keeping the host's slot:
@@ -238,6 +262,15 @@ impl Fetcher {
         &self,
         url: &Url,
         validators: Option<&Validators>,
+    ) -> Result<(Response, InFlight), FetchError> {
+        self.get_limited(url, validators, self.max_body).await
+    }
+
+    async fn get_limited(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+        max_body: u64,
     ) -> Result<(Response, InFlight), FetchError> {
         let refused = |reason: String| FetchError::Refused { url: url.to_string(), reason };
         self.policy.check_url(url).map_err(refused)?;
@@ -255,7 +288,7 @@ impl Fetcher {
         }
         let global_permit = self.global.clone().acquire_owned().await.expect("semaphore never closed");
         let started = std::time::Instant::now();
-        let result = tokio::time::timeout(self.timeout, self.get_unbounded(url, validators)).await;
+        let result = tokio::time::timeout(self.timeout, self.get_unbounded(url, validators, max_body)).await;
         drop(host_permit);
         let result = result.unwrap_or_else(|_| Err(FetchError::Timeout { url: url.to_string(), after: self.timeout }));
         let status = match &result {
@@ -266,7 +299,12 @@ impl Fetcher {
         result.map(|resp| (resp, InFlight { _permit: global_permit }))
     }
 
-    async fn get_unbounded(&self, url: &Url, validators: Option<&Validators>) -> Result<Response, FetchError> {
+    async fn get_unbounded(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+        max_body: u64,
+    ) -> Result<Response, FetchError> {
         let network = |e: &dyn std::error::Error| FetchError::Network { url: url.to_string(), detail: error_chain(e) };
         let mut req = self.client.get(url.clone());
         if let Some(v) = validators {
@@ -291,18 +329,21 @@ impl Fetcher {
                 body: Vec::new(),
             });
         }
+        if status == 401 || status == 403 {
+            return Err(FetchError::Forbidden { url: url.to_string(), status, user_agent: self.user_agent.clone() });
+        }
         if !resp.status().is_success() {
             let retry_after = header_string(&headers, header::RETRY_AFTER).and_then(|v| parse_retry_after(&v));
             return Err(FetchError::Status { url: url.to_string(), status, retry_after });
         }
-        let too_large = || FetchError::TooLarge { url: url.to_string(), cap: self.max_body };
+        let too_large = || FetchError::TooLarge { url: url.to_string(), cap: max_body };
         // Content-Length is the compressed size: a cheap early refusal, not the real check.
-        if resp.content_length().is_some_and(|n| n > self.max_body) {
+        if resp.content_length().is_some_and(|n| n > max_body) {
             return Err(too_large());
         }
-        let mut body = Vec::with_capacity(resp.content_length().unwrap_or(64 * 1024).min(self.max_body) as usize);
+        let mut body = Vec::with_capacity(resp.content_length().unwrap_or(64 * 1024).min(max_body) as usize);
         while let Some(chunk) = resp.chunk().await.map_err(|e| network(&e))? {
-            if body.len() as u64 + chunk.len() as u64 > self.max_body {
+            if body.len() as u64 + chunk.len() as u64 > max_body {
                 return Err(too_large());
             }
             body.extend_from_slice(&chunk);

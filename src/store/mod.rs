@@ -26,7 +26,7 @@ use sled::Transactional;
 
 pub use backup::{ImportStats, Record};
 pub use observe::{next_recheck, Observation, Outcome};
-pub use records::{ArticleRecord, EntryState, EventRecord, FeedState, VersionRecord};
+pub use records::{ArticleRecord, EntryState, EventRecord, FeedState, SitemapPart, VersionRecord};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -65,6 +65,23 @@ pub struct FeedState {
     pub next_due: Option<DateTime<Utc>>,
     /// Entries in the last copy of the feed that parsed.
     pub items: Option<u32>,
+    /// A sitemap source: every file read at the last poll, with its validators (each file is fetched with its own
+    /// conditional GET).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<SitemapPart>,
+}
+
+/// One file of a sitemap source (the top file, or a sitemap listed by an index).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SitemapPart {
+    pub url: String,
+    /// The index that lists it; empty for the top file.
+    pub parent: String,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// URLs it lists (an index: the sitemaps it lists).
+    pub items: u32,
+    pub index: bool,
 }
 
 /// A feed entry we have acted on: which article it led to and its fingerprint at the time.
