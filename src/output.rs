@@ -172,6 +172,7 @@ pub fn explanation(out: &mut impl Write, file: &Path, why: &Explanation, json: b
     }
     writeln!(out, "== {} (explained)", file.display())?;
     writeln!(out, "article root:  {}", why.article_root.as_deref().unwrap_or("-"))?;
+    writeln!(out, "taken from:    {}", why.candidate.as_deref().unwrap_or("-"))?;
     writeln!(out, "dropped elements ({}):", why.dropped_elements.len())?;
     for e in &why.dropped_elements {
         writeln!(out, "  - {e}")?;

@@ -65,3 +65,40 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".into());
     format!("the extractor crashed on this page: {what}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(html: &str) -> Page {
+        Page { body: html.as_bytes().to_vec(), content_type: None, url: Url::parse("https://example.org/a").unwrap() }
+    }
+
+    const ARTICLE: &str = "<html><head><title>Trade talks</title></head><body><article><h1>Trade talks</h1>\
+        <p>Vietnam and Thailand on Monday agreed to double bilateral trade by the end of the decade, officials said.</p>\
+        <p>The two prime ministers signed seven cooperation documents covering energy, education and tourism.</p>\
+        </article></body></html>";
+
+    #[tokio::test]
+    async fn a_page_is_extracted_on_its_own_thread() {
+        let a = extract_page(page(ARTICLE), Default::default(), DEFAULT_DEADLINE).await.unwrap();
+        assert_eq!(a.title, "Trade talks");
+        assert_eq!(a.text.lines().count(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_page_past_its_deadline_is_an_error_and_the_caller_goes_on() {
+        // Large enough that no machine extracts it in a microsecond.
+        let big = ARTICLE.replace("</article>", &"<p>More text in another paragraph of the story.</p>".repeat(20_000));
+        let deadline = Duration::from_micros(1);
+        let r = extract_page(page(&big), Default::default(), deadline).await;
+        assert_eq!(r, Err(ExtractError::TimedOut(deadline)));
+        assert_eq!(r.unwrap_err().to_string(), "extraction took longer than 1µs; the page is given up");
+    }
+
+    #[test]
+    fn a_panic_becomes_the_pages_error() {
+        let panic = std::panic::catch_unwind(|| panic!("boom")).unwrap_err();
+        assert_eq!(panic_message(&panic), "the extractor crashed on this page: boom");
+    }
+}

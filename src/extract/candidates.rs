@@ -1,0 +1,291 @@
+//! Candidates for "the article" other than Readability's pick, and the choice between them.
+//!
+//! Readability scores paragraphs and takes the best-scoring container with its good siblings. It is precise,
+//! but on some templates it takes a fragment (one section of a long guide) or nothing at all. The prose root —
+//! the deepest element that holds most of the page's prose — is the article's container on almost every page,
+//! whatever its class names say. When Readability's text holds only a small part of the prose root's prose,
+//! the prose root is the article.
+
+use dom_query::{Document, NodeRef};
+use url::Url;
+
+use super::density::{Density, PROSE_MIN_CHARS};
+use super::limits::MAX_ELEMENTS;
+use super::render::text_of;
+use super::ExtractError;
+use crate::normalize::normalize_line;
+
+/// The prose root is the deepest element that holds at least this share of the page's prose.
+const PROSE_ROOT_SHARE: f64 = 0.8;
+/// Readability's text is a fragment when it holds less than this share of the prose root's prose. Measured on
+/// the two halves of each corpus set (ARCHITECTURE.md, scripts/README-bench.md): 0.3 was best on both WCXB
+/// halves and left the Zyte and Readability sets as they were; 0.4 and above start taking the prose root where
+/// it holds other stories and comments besides the article.
+const FRAGMENT_COVERAGE: f64 = 0.3;
+
+/// The text taken as the article, and where it came from.
+pub struct Chosen {
+    pub text: String,
+    /// The share of its characters inside links.
+    pub link_share: f64,
+    /// Which candidate, for `extract --explain`.
+    pub how: String,
+}
+
+/// What Readability (dom_smoothie) made of the page.
+pub struct ReadabilityPick {
+    pub text: String,
+    pub title: String,
+    pub published: Option<String>,
+    pub modified: Option<String>,
+    pub lang: Option<String>,
+    pub link_share: f64,
+}
+
+/// Runs Readability on the cleaned document. `Ok(None)`: it found nothing; `Err` only for a page too large.
+pub fn readability(doc: Document, page_url: Option<&Url>) -> Result<Option<ReadabilityPick>, ExtractError> {
+    let cfg = dom_smoothie::Config {
+        text_mode: dom_smoothie::TextMode::Formatted,
+        max_elements_to_parse: MAX_ELEMENTS,
+        ..Default::default()
+    };
+    let Ok(mut r) = dom_smoothie::Readability::with_document(doc, page_url.map(Url::as_str), Some(cfg)) else {
+        return Ok(None);
+    };
+    match r.parse() {
+        Ok(a) => {
+            let (total, linked) = text_and_linked_chars(&a.content);
+            Ok(Some(ReadabilityPick {
+                text: a.text_content.to_string(),
+                title: a.title,
+                published: a.published_time,
+                modified: a.modified_time,
+                lang: a.lang,
+                link_share: if total == 0 { 0.0 } else { linked as f64 / total as f64 },
+            }))
+        }
+        Err(dom_smoothie::ReadabilityError::TooManyElements(..)) => Err(ExtractError::TooLarge),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Readability's text, unless it holds only a fragment of the prose root's prose; the prose root when
+/// Readability found nothing.
+pub fn choose(root: Option<&ProseRoot>, pick: Option<&ReadabilityPick>) -> Option<Chosen> {
+    let from_root = |root: &ProseRoot, why: String| Chosen {
+        text: root.text.clone(),
+        link_share: root.link_share,
+        how: format!("prose root {} ({why})", root.description),
+    };
+    match (root, pick) {
+        (Some(root), Some(pick)) => {
+            let a = agreement(root, &pick.text);
+            if a.coverage < FRAGMENT_COVERAGE {
+                Some(from_root(root, format!("Readability's text holds {:.0}% of its prose", a.coverage * 100.0)))
+            } else {
+                Some(Chosen {
+                    text: pick.text.clone(),
+                    link_share: pick.link_share,
+                    how: format!(
+                        "Readability (it holds {:.0}% of the prose of {})",
+                        a.coverage * 100.0,
+                        root.description
+                    ),
+                })
+            }
+        }
+        (Some(root), None) => Some(from_root(root, "Readability found nothing".into())),
+        (None, Some(pick)) => {
+            Some(Chosen { text: pick.text.clone(), link_share: pick.link_share, how: "Readability (no prose)".into() })
+        }
+        (None, None) => None,
+    }
+}
+
+/// The prose root, rendered: its text and the texts of its prose blocks (to measure other candidates by).
+pub struct ProseRoot {
+    pub text: String,
+    /// The prose blocks inside it.
+    pub blocks: Vec<ProseBlock>,
+    pub description: String,
+    pub link_share: f64,
+}
+
+/// One prose block: its normalised text and its weight.
+pub struct ProseBlock {
+    pub text: String,
+    pub chars: u32,
+}
+
+/// Finds the prose root of a cleaned document.
+pub fn prose_root(doc: &Document) -> Option<ProseRoot> {
+    let density = Density::measure(doc);
+    let total = density.page.prose;
+    if total == 0 {
+        return None;
+    }
+    let need = (f64::from(total) * PROSE_ROOT_SHARE) as u32;
+    let body = doc.select("body").nodes().first().cloned()?;
+    let mut node = body;
+    loop {
+        let best = node.children_it(false).filter(|c| c.is_element()).max_by_key(|c| density.of(c).prose);
+        match best {
+            Some(child) if density.of(&child).prose >= need.max(1) => node = child,
+            _ => break,
+        }
+    }
+    let mut blocks = Vec::new();
+    collect_prose_blocks(&node, &density, &mut blocks);
+    let link_share = density.of(&node).link_share();
+    Some(ProseRoot { text: text_of(&node), blocks, description: describe(&node), link_share })
+}
+
+/// The prose blocks under `node`: elements whose own prose is counted (a block with no prose-holding block
+/// below it that accounts for all of its prose).
+fn collect_prose_blocks(node: &NodeRef, density: &Density, out: &mut Vec<ProseBlock>) {
+    let mut stack = vec![*node];
+    while let Some(n) = stack.pop() {
+        let s = density.of(&n);
+        if s.prose == 0 {
+            continue;
+        }
+        let children_prose: u32 = n.children_it(false).map(|c| density.of(&c).prose).sum();
+        if children_prose < s.prose {
+            // Some of the prose is this element's own text.
+            let t = normalize_line(&text_of(&n).replace('\n', " "));
+            if t.chars().filter(|c| !c.is_whitespace()).count() as u32 >= PROSE_MIN_CHARS {
+                out.push(ProseBlock { text: t, chars: s.prose - children_prose });
+            }
+        }
+        stack.extend(n.children_it(true).filter(|c| c.is_element()));
+    }
+}
+
+/// How much of the prose root's prose a text holds.
+#[derive(Debug, Clone, Copy)]
+struct Agreement {
+    coverage: f64,
+}
+
+fn agreement(root: &ProseRoot, text: &str) -> Agreement {
+    let total: u32 = root.blocks.iter().map(|b| b.chars).sum();
+    if total == 0 {
+        return Agreement { coverage: 1.0 };
+    }
+    let flat = normalize_line(&text.replace('\n', " "));
+    // A prefix is enough: the end of a block may be cut by chrome removal or line filters.
+    let held: u32 = root
+        .blocks
+        .iter()
+        .filter(|b| flat.contains(&b.text.chars().take(60).collect::<String>()))
+        .map(|b| b.chars)
+        .sum();
+    Agreement { coverage: f64::from(held) / f64::from(total) }
+}
+
+fn describe(node: &NodeRef) -> String {
+    let name = node.node_name().unwrap_or_default();
+    let mut out = format!("<{name}");
+    for attr in ["id", "class"] {
+        if let Some(v) = node.attr(attr) {
+            out.push_str(&format!(" {attr}=\"{v}\""));
+        }
+    }
+    out.push('>');
+    out
+}
+
+/// Non-white-space characters of the text of `html`: in all, and inside links. The HTML is dom_smoothie's
+/// serialisation (well-formed tags, attribute values in double quotes, text escaped with `&amp;`, `&lt;`, `&gt;`
+/// and `&nbsp;`), so one scan gives what parsing it a second time gave (checked on the 261 pages of the
+/// extraction benchmark), and saves a twentieth of the extraction time.
+fn text_and_linked_chars(html: &str) -> (usize, usize) {
+    let (mut total, mut linked, mut link_depth) = (0, 0, 0usize);
+    let mut rest = html;
+    loop {
+        let lt = rest.find('<').unwrap_or(rest.len());
+        let n = visible_chars(&rest[..lt]);
+        total += n;
+        if link_depth > 0 {
+            linked += n;
+        }
+        rest = &rest[lt..];
+        if rest.is_empty() {
+            return (total, linked);
+        }
+        if let Some(after) = rest.strip_prefix("<!--") {
+            rest = after.find("-->").map_or("", |e| &after[e + 3..]);
+            continue;
+        }
+        // The tag ends at the first `>` outside an attribute value (`="..."`; a `"` elsewhere is a name).
+        let bytes = rest.as_bytes();
+        let mut end = 1;
+        while end < bytes.len() && bytes[end] != b'>' {
+            if bytes[end] == b'=' && bytes.get(end + 1) == Some(&b'"') {
+                end = rest[end + 2..].find('"').map_or(bytes.len(), |q| end + 2 + q);
+            }
+            end += 1;
+        }
+        let end = end.min(bytes.len());
+        let tag = &rest[1..end];
+        let (closing, tag) = match tag.strip_prefix('/') {
+            Some(t) => (true, t),
+            None => (false, tag),
+        };
+        let name_end = tag.find(|c: char| c.is_ascii_whitespace() || c == '/').unwrap_or(tag.len());
+        if tag[..name_end].eq_ignore_ascii_case("a") {
+            link_depth = if closing { link_depth.saturating_sub(1) } else { link_depth + 1 };
+        }
+        rest = rest.get(end + 1..).unwrap_or("");
+    }
+}
+
+/// Non-white-space characters of escaped text: an entity is one character, `&nbsp;` is white space.
+fn visible_chars(text: &str) -> usize {
+    let mut n = 0;
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '&' {
+            // An entity is short; look at most 12 bytes ahead, cut on a character boundary (found by
+            // tests/properties.rs: slicing inside a multi-byte character panicked).
+            let mut window = rest.len().min(12);
+            while !rest.is_char_boundary(window) {
+                window -= 1;
+            }
+            if let Some(semi) = rest[..window].find(';') {
+                n += usize::from(&rest[..=semi] != "&nbsp;");
+                rest = &rest[semi + 1..];
+                continue;
+            }
+        }
+        n += usize::from(!c.is_whitespace());
+        rest = &rest[c.len_utf8()..];
+    }
+    n
+}
+
+#[cfg(test)]
+mod scan_tests {
+    use super::*;
+
+    /// The scan counts what parsing the fragment and asking for its text counts.
+    #[test]
+    fn scanned_counts_equal_parsed_counts() {
+        let parsed = |html: &str| {
+            let doc = Document::from(html);
+            let count = |s: &str| s.chars().filter(|c| !c.is_whitespace()).count();
+            let linked = doc.select("a").iter().map(|a| count(&a.text())).sum();
+            (count(&doc.select("body").text()), linked)
+        };
+        for html in [
+            r#"<div id="readability-page-1" class="page"><p>Tom &amp; Jerry&nbsp;&lt;3 <a href="/x?a=1&amp;b=2">đọc tiếp</a></p></div>"#,
+            r#"<div "=""><p title="a > b"><A HREF="/">ข่าว</A> <abbr>abbr</abbr> <!-- <a>not a link</a> --> 記事</p></div>"#,
+            "<p>no links at all, just text</p>",
+            "",
+        ] {
+            let doc = Document::from(html);
+            let serialised = doc.select("body").inner_html();
+            assert_eq!(text_and_linked_chars(&serialised), parsed(&serialised), "{serialised}");
+        }
+    }
+}
