@@ -9,6 +9,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+mod sinks;
+pub use sinks::{event_matches, Secret, Shard, SinkConfig, SinkKind};
+
 /// A configuration problem; the CLI turns it into exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -24,7 +27,12 @@ pub struct Config {
     /// `[http] listen`: where the daemon serves /metrics and /healthz; off when unset.
     pub http_listen: Option<std::net::SocketAddr>,
     pub crawler: CrawlerConfig,
+    /// The feeds this daemon polls: every `[[feed]]`, or this shard's share of them.
     pub feeds: Vec<FeedConfig>,
+    /// How many `[[feed]]` tables the file has (more than `feeds.len()` when sharded).
+    pub feeds_configured: usize,
+    /// `[[sink]]`: where events are delivered.
+    pub sinks: Vec<SinkConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +48,8 @@ pub struct CrawlerConfig {
     pub per_host_delay: Duration,
     /// Honour robots.txt for article pages (feeds are fetched because the site publishes them).
     pub robots: bool,
+    /// `shard = "I/N"`: take only the feeds whose configured URL hashes to I.
+    pub shard: Option<Shard>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +84,8 @@ struct RawConfig {
     feed: Vec<RawFeed>,
     #[serde(default)]
     http: RawHttp,
+    #[serde(default)]
+    sink: Vec<sinks::RawSink>,
 }
 
 #[derive(Deserialize, Default)]
@@ -101,6 +113,7 @@ struct RawCrawler {
     allow_hosts: Option<Vec<String>>,
     per_host_delay: Option<String>,
     robots: Option<bool>,
+    shard: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -179,7 +192,9 @@ impl Config {
             Some(s) => parse_duration(&s).map_err(|e| bad("crawler.per_host_delay", e))?,
             None => Duration::ZERO,
         };
+        let shard = c.shard.as_deref().map(Shard::parse).transpose().map_err(|e| bad("crawler.shard", e))?;
         let crawler = CrawlerConfig {
+            shard,
             per_host_delay,
             robots: c.robots.unwrap_or(true),
             user_agent: c.user_agent.unwrap_or_else(|| DEFAULT_USER_AGENT.to_string()),
@@ -243,8 +258,16 @@ impl Config {
                 compile_regexes(&f.ignore_lines.unwrap_or_default()).map_err(|e| bad(&key("ignore_lines"), e))?,
             );
             let flap_window = f.flap_window.unwrap_or(default_flap);
-            feeds.push(FeedConfig { name, url, interval, recheck, robots, drop, ignore_lines, flap_window });
+            let fc = FeedConfig { name, url, interval, recheck, robots, drop, ignore_lines, flap_window };
+            feeds.push((f.url.trim().to_string(), fc));
         }
+        let feeds_configured = feeds.len();
+        let names: Vec<String> = feeds.iter().map(|(_, f)| f.name.clone()).collect();
+        let sinks = sinks::parse_sinks(raw.sink, &names, &bad)?;
+        // A shard takes the feeds whose URL, exactly as written, hashes to it (so every daemon that shares the
+        // feed list agrees, whatever it later learns about the URLs).
+        let feeds: Vec<FeedConfig> =
+            feeds.into_iter().filter(|(url, _)| shard.is_none_or(|s| s.takes(url))).map(|(_, f)| f).collect();
 
         let socket = raw.store.socket.filter(|s| !s.trim().is_empty()).map(|s| expand_home(&s));
         let http_listen = match raw.http.listen.filter(|l| !l.trim().is_empty()) {
@@ -253,7 +276,16 @@ impl Config {
             })?),
             None => None,
         };
-        Ok(Config { source: source.to_path_buf(), store_path, socket, http_listen, crawler, feeds })
+        Ok(Config {
+            source: source.to_path_buf(),
+            store_path,
+            socket,
+            http_listen,
+            crawler,
+            feeds,
+            feeds_configured,
+            sinks,
+        })
     }
 }
 

@@ -4,6 +4,7 @@
 //! config → fetch(feed) → feed → canon → fetch(page) → decode → extract → normalize → store → event log.
 
 pub mod canon;
+pub mod change;
 pub mod cli;
 pub mod client;
 pub mod config;
@@ -11,6 +12,7 @@ pub mod crawl;
 pub mod daemon;
 pub mod decode;
 pub mod diff;
+pub mod event;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
@@ -18,4 +20,5 @@ pub mod log;
 pub mod metrics;
 pub mod normalize;
 pub mod query;
+pub mod sink;
 pub mod store;
