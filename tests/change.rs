@@ -139,7 +139,7 @@ fn typos_numbers_sentences_and_rewordings_get_their_significance_and_the_substan
     for e in events.iter().filter(|e| e["event"] == "article.edited") {
         got.push((by_article[&n(&e["id"])].clone(), n(&e["version"]), e["change"].clone()));
     }
-    got.sort_by(|a, b| (a.0.clone(), a.1).cmp(&(b.0.clone(), b.1)));
+    got.sort_by_key(|g| (g.0.clone(), g.1));
     let change = |added: u64, removed: u64, changed: u64, numbers: Value, ca: u64, cr: u64, sig: &str| {
         json!({"title_changed": false, "sentences_added": added, "sentences_removed": removed,
                "sentences_changed": changed, "numbers": numbers, "quotes_changed": 0, "names_changed": 0,

@@ -178,12 +178,16 @@ fn every_event_reaches_jetstream_once_even_after_a_kill_9_in_the_middle_of_deliv
     let metrics_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let env = TestEnv::new(
         &[FeedSpec::new("fixture", &site.url("/feed.xml")).recheck(&[])],
-        &format!("[http]\nlisten = \"127.0.0.1:{metrics_port}\"\n\n{}", nats_sink(&nats.url(), "")),
+        // A short interval: the daemon spreads first polls over up to a minute, or the interval if shorter.
+        &format!(
+            "[defaults]\ninterval = \"2s\"\n\n[http]\nlisten = \"127.0.0.1:{metrics_port}\"\n\n{}",
+            nats_sink(&nats.url(), "")
+        ),
     );
     let mut cmd = Command::new(common::bin());
     cmd.arg("--config").arg(&env.config).args(["--log-format", "json", "run"]);
     common::clean_env(&mut cmd);
-    let mut daemon = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut daemon = KillOnDrop(cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
 
     // Wait until some events went out and more are stored than delivered, then kill -9.
     let deadline = Instant::now() + Duration::from_secs(40);
@@ -197,8 +201,8 @@ fn every_event_reaches_jetstream_once_even_after_a_kill_9_in_the_middle_of_deliv
                 let metrics = http_get(metrics_port, "/metrics");
                 assert!(metrics.contains("# TYPE presswatch_sink_pending gauge"), "{metrics}");
                 assert!(metrics.contains("presswatch_sink_delivered_total{sink=\"bus\"}"), "{metrics}");
-                daemon.kill().unwrap(); // SIGKILL
-                daemon.wait().unwrap();
+                daemon.0.kill().unwrap(); // SIGKILL
+                daemon.0.wait().unwrap();
                 break (published, stored);
             }
         }
@@ -216,10 +220,21 @@ fn every_event_reaches_jetstream_once_even_after_a_kill_9_in_the_middle_of_deliv
     assert_eq!((n(&st["cursor"]), n(&st["pending"])), (40, 0));
 }
 
+/// A child process (the daemon) that is killed when the test ends, whatever happens.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn http_get(port: u16, path: &str) -> String {
     use std::io::{Read, Write};
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    // One write: the daemon's listener reads the request head in one go.
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
     out
@@ -292,9 +307,10 @@ fn two_shards_share_one_feed_list_take_disjoint_halves_and_publish_to_one_stream
             &format!("/news-{i}.html"),
             "en",
             &format!("Shared story {i}"),
-            &[&format!(
-                "Story {i} is listed in every section feed of the site, and has enough words to be an article."
-            )],
+            &[
+                &format!("Story {i} is listed in every section feed of the site. It tells what happened in place {i} and why it matters to the people there."),
+                "A second paragraph gives the background of the story, with some detail.",
+            ],
         );
     }
     let feeds: Vec<FeedSpec> = paths
@@ -325,7 +341,7 @@ fn two_shards_share_one_feed_list_take_disjoint_halves_and_publish_to_one_stream
         assert_eq!(polled, expected[&shard]);
         // Each shard is its own store: it finds the three stories through its own feeds.
         let events = env.query(&["events"]);
-        assert_eq!(events.len(), 3);
+        assert_eq!(events.len(), 3, "{}", r.stdout);
         all_events.extend(events);
     }
     // Every section feed was polled once, by one shard.
