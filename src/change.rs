@@ -598,6 +598,14 @@ mod tests {
             sig("The minister said the talks went well.", "The minister told reporters the talks went well."),
             Significance::Minor
         );
+        // The README's example edit: two words inserted.
+        assert_eq!(
+            sig(
+                "Trả lời câu hỏi về Biển Đông, người phát ngôn khẳng định lập trường nhất quán của Việt Nam là giải quyết các tranh chấp bằng biện pháp hòa bình.",
+                "Trả lời câu hỏi về Biển Đông, người phát ngôn khẳng định lập trường nhất quán của Việt Nam là giải quyết các tranh chấp lãnh thổ bằng biện pháp hòa bình."
+            ),
+            Significance::Minor
+        );
     }
 
     #[test]

@@ -475,6 +475,60 @@ mod tests {
     }
 
     #[test]
+    fn sinks_have_defaults_and_shards_take_their_share() {
+        let c = parse(
+            r#"
+            [crawler]
+            shard = "1/2"
+            [[feed]]
+            name = "a"
+            url = "https://a.example/rss"
+            [[feed]]
+            name = "b"
+            url = "https://b.example/rss"
+            [[sink]]
+            name = "bus"
+            kind = "nats"
+            [[sink]]
+            name = "desk"
+            kind = "exec"
+            command = ["notify"]
+            events = ["article.edited"]
+            feeds = ["a"]
+            min_significance = "minor"
+            max_pending = 5
+            deliver_timeout = "3s"
+            "#,
+        )
+        .unwrap();
+        let bus = &c.sinks[0];
+        assert_eq!(bus.events, vec!["article.*".to_string()]);
+        assert_eq!((bus.min_significance, bus.max_pending), (crate::change::Significance::Typo, 100_000));
+        assert_eq!((bus.deliver_timeout, bus.timeout), (Duration::from_secs(30), Duration::from_secs(10)));
+        assert_eq!(bus.kind.target(), "nats://127.0.0.1:4222 presswatch.events.<event> (stream PRESSWATCH)");
+        let desk = &c.sinks[1];
+        assert_eq!((desk.feeds.clone(), desk.max_pending), (vec!["a".to_string()], 5));
+        assert_eq!(desk.min_significance, crate::change::Significance::Minor);
+        // The shard keeps the feeds whose URL as written hashes to 1 (mod 2); the sink's feed filter was checked
+        // against every configured feed.
+        let expected: Vec<&str> =
+            ["https://a.example/rss", "https://b.example/rss"].into_iter().filter(|u| Shard::of(u, 2) == 1).collect();
+        assert_eq!(c.feeds.iter().map(|f| f.url.as_str()).collect::<Vec<_>>(), expected);
+        assert_eq!(c.feeds_configured, 2);
+        assert_eq!(Shard::parse(" 2 / 3 "), Ok(Shard { index: 2, count: 3 }));
+        for bad in ["3/3", "0/0", "1", "a/b", "-1/2"] {
+            assert!(Shard::parse(bad).is_err(), "{bad}");
+        }
+        assert!(crate::config::event_matches("article.*", "article.new"));
+        assert!(!crate::config::event_matches("article.*", "feed.error"));
+        assert!(crate::config::event_matches("*", "feed.error"));
+        let e = parse("[[sink]]\nname = \"x\"\nkind = \"exec\"\ncommand = [\"t\"]\nevents = [\"Article New\"]\n")
+            .unwrap_err()
+            .0;
+        assert!(e.contains("sink[0].events") && e.contains("Article New"), "{e}");
+    }
+
+    #[test]
     fn sizes() {
         assert_eq!(parse_size("10MiB").unwrap(), 10 * 1024 * 1024);
         assert_eq!(parse_size("5MB").unwrap(), 5_000_000);

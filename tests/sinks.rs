@@ -193,7 +193,7 @@ fn the_address_guard_refuses_a_private_webhook_without_allow_hosts_and_keeps_its
     assert_eq!((n(&sinks[0]["pending"]), n(&sinks[0]["delivered"]), n(&sinks[0]["cursor"])), (3, 0, 0));
     assert_eq!(
         s(&sinks[0]["last_error"]),
-        format!("refused http://127.0.0.1:{port}/hook: address 127.0.0.1 is a loopback address; set allow_private_networks or allow_hosts to reach it")
+        format!("refused http://127.0.0.1:{port}/hook: address 127.0.0.1 is a loopback address; add the host to this sink's allow_hosts")
     );
     let human = env.run(&["sinks"]);
     assert!(

@@ -42,7 +42,7 @@ impl Webhook {
     }
 
     pub async fn deliver(&self, event: &Event, body: &[u8]) -> Result<(), String> {
-        self.policy.check_url(&self.url).map_err(|reason| format!("refused {}: {reason}", self.url))?;
+        self.policy.check_url(&self.url).map_err(|reason| for_sink(format!("refused {}: {reason}", self.url)))?;
         let resp = self
             .client
             .post(self.url.clone())
@@ -57,7 +57,7 @@ impl Webhook {
                 if e.is_timeout() {
                     format!("timed out posting to {}", self.url)
                 } else {
-                    format!("cannot post to {}: {}", self.url, error_chain(&e))
+                    for_sink(format!("cannot post to {}: {}", self.url, error_chain(&e)))
                 }
             })?;
         let status = resp.status();
@@ -67,6 +67,11 @@ impl Webhook {
             Err(format!("HTTP {} from {}", status.as_u16(), self.url))
         }
     }
+}
+
+/// The guard's advice names the crawler's keys; a sink has only its own `allow_hosts`.
+fn for_sink(message: String) -> String {
+    message.replace("set allow_private_networks or allow_hosts to reach it", "add the host to this sink's allow_hosts")
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

@@ -77,3 +77,52 @@ impl Store {
         Ok((new_cursor, skip))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::EventRecord;
+
+    fn store_with_events(n: u64) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        for seq in 1..=n {
+            let ev = EventRecord {
+                seq,
+                time: Utc::now(),
+                event: "article.new".into(),
+                id: seq,
+                url: format!("https://example.org/{seq}"),
+                feed: None,
+                title: None,
+                content_hash: None,
+                previous_hash: None,
+                version: None,
+                alias_of: None,
+            };
+            store.events.insert(seq.to_be_bytes(), to_json(&ev)).unwrap();
+        }
+        (dir, store)
+    }
+
+    #[test]
+    fn a_new_sink_starts_at_the_end_of_the_log_and_keeps_its_cursor() {
+        let (_dir, store) = store_with_events(4);
+        let s = store.init_sink("hook").unwrap();
+        assert_eq!((s.name.as_str(), s.cursor, s.delivered), ("hook", 4, 0));
+        store.put_sink_state(&SinkState { cursor: 2, delivered: 7, ..s }).unwrap();
+        assert_eq!(store.init_sink("hook").unwrap().cursor, 2, "an existing sink keeps its cursor");
+        assert_eq!(store.sink_states().unwrap().len(), 1);
+        assert_eq!(store.events_pending_after(2).unwrap(), 2);
+        assert_eq!(store.events_pending_after(4).unwrap(), 0);
+    }
+
+    #[test]
+    fn max_pending_moves_the_cursor_past_the_oldest() {
+        let (_dir, store) = store_with_events(10);
+        assert_eq!(store.cursor_within(0, 10).unwrap(), (0, 0));
+        assert_eq!(store.cursor_within(0, 3).unwrap(), (7, 7));
+        assert_eq!(store.cursor_within(5, 3).unwrap(), (7, 2));
+        assert_eq!(store.cursor_within(9, 3).unwrap(), (9, 0));
+    }
+}
