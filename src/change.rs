@@ -26,11 +26,12 @@
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
+use std::time::{Duration, Instant};
 
 use icu_segmenter::options::{SentenceBreakInvariantOptions, WordBreakInvariantOptions};
 use icu_segmenter::{SentenceSegmenter, WordSegmenter, WordSegmenterBorrowed};
 use serde::{Deserialize, Serialize};
-use similar::{capture_diff_slices, Algorithm, DiffOp};
+use similar::{capture_diff_slices_deadline, Algorithm, DiffOp};
 
 /// Two sentences that share at least this share of their characters are one sentence, changed.
 pub const SAME_SENTENCE: f32 = 0.5;
@@ -42,6 +43,9 @@ pub const TYPO_WORDS: usize = 2;
 pub const TYPO_LETTERS: usize = 2;
 /// Regions longer than this are never a letter fix (and bound the edit-distance work).
 const MAX_REGION_CHARS: usize = 120;
+/// The diffs of one summary stop refining after this long (a page of one huge unpunctuated paragraph): the
+/// result stays a correct diff, only a less minimal one.
+pub const BUDGET: Duration = Duration::from_millis(300);
 
 /// How much an edit matters, least first (so `min_significance` is a comparison).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -172,13 +176,13 @@ fn letters(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace() && !is_punctuation(*c)).flat_map(char::to_lowercase).collect()
 }
 
-fn char_ratio(a: &str, b: &str) -> f32 {
-    similar::TextDiff::configure().algorithm(Algorithm::Myers).diff_chars(a, b).ratio()
+fn char_ratio(a: &str, b: &str, deadline: Instant) -> f32 {
+    similar::TextDiff::configure().algorithm(Algorithm::Myers).deadline(deadline).diff_chars(a, b).ratio()
 }
 
 /// Characters deleted from `a` and inserted into `b`.
-fn char_changes(a: &str, b: &str) -> (usize, usize) {
-    let diff = similar::TextDiff::configure().algorithm(Algorithm::Myers).diff_chars(a, b);
+fn char_changes(a: &str, b: &str, deadline: Instant) -> (usize, usize) {
+    let diff = similar::TextDiff::configure().algorithm(Algorithm::Myers).deadline(deadline).diff_chars(a, b);
     let (mut removed, mut added) = (0, 0);
     for op in diff.ops() {
         match *op {
@@ -242,7 +246,7 @@ fn is_capitalised(word: &str) -> bool {
 }
 
 /// The differing runs of words between two versions of one sentence (or headline).
-fn regions(old: &str, new: &str) -> Vec<Region> {
+fn regions(old: &str, new: &str, deadline: Instant) -> Vec<Region> {
     let (a, b) = (tokens(old), tokens(new));
     let first_word = |t: &[&str]| t.iter().position(|w| w.chars().any(char::is_alphanumeric));
     let (fa, fb) = (first_word(&a), first_word(&b));
@@ -250,7 +254,7 @@ fn regions(old: &str, new: &str) -> Vec<Region> {
         range.into_iter().any(|i| Some(i) != first && is_capitalised(t[i]))
     };
     let mut out = Vec::new();
-    for op in capture_diff_slices(Algorithm::Myers, &a, &b) {
+    for op in capture_diff_slices_deadline(Algorithm::Myers, &a, &b, Some(deadline)) {
         let (o, n) = match op {
             DiffOp::Equal { .. } => continue,
             DiffOp::Delete { old_index, old_len, new_index } => (old_index..old_index + old_len, new_index..new_index),
@@ -328,11 +332,11 @@ fn numbers(s: &str) -> Vec<Number<'_>> {
 }
 
 /// The numbers whose value differs between two versions of a sentence, aligned in order.
-fn number_changes(old: &str, new: &str, out: &mut Vec<NumberChange>) {
+fn number_changes(old: &str, new: &str, out: &mut Vec<NumberChange>, deadline: Instant) {
     let (a, b) = (numbers(old), numbers(new));
     let (va, vb): (Vec<&str>, Vec<&str>) =
         (a.iter().map(|n| n.value.as_str()).collect(), b.iter().map(|n| n.value.as_str()).collect());
-    for op in capture_diff_slices(Algorithm::Myers, &va, &vb) {
+    for op in capture_diff_slices_deadline(Algorithm::Myers, &va, &vb, Some(deadline)) {
         let (o, n) = match op {
             DiffOp::Equal { .. } => continue,
             DiffOp::Delete { old_index, old_len, .. } => (old_index..old_index + old_len, 0..0),
@@ -379,15 +383,15 @@ struct Alignment<'a> {
     changed: Vec<(&'a str, &'a str)>,
 }
 
-fn align<'a>(old: &[&'a str], new: &[&'a str]) -> Alignment<'a> {
+fn align<'a>(old: &[&'a str], new: &[&'a str], deadline: Instant) -> Alignment<'a> {
     let mut al = Alignment::default();
-    for op in capture_diff_slices(Algorithm::Myers, old, new) {
+    for op in capture_diff_slices_deadline(Algorithm::Myers, old, new, Some(deadline)) {
         match op {
             DiffOp::Equal { .. } => {}
             DiffOp::Delete { old_index, old_len, .. } => al.removed.extend(&old[old_index..old_index + old_len]),
             DiffOp::Insert { new_index, new_len, .. } => al.added.extend(&new[new_index..new_index + new_len]),
             DiffOp::Replace { old_index, old_len, new_index, new_len } => {
-                pair_up(&old[old_index..old_index + old_len], &new[new_index..new_index + new_len], &mut al)
+                pair_up(&old[old_index..old_index + old_len], &new[new_index..new_index + new_len], &mut al, deadline)
             }
         }
     }
@@ -395,8 +399,9 @@ fn align<'a>(old: &[&'a str], new: &[&'a str]) -> Alignment<'a> {
 }
 
 /// Within a replaced block, pairs sentences in order that are still alike; the rest were removed or added.
-fn pair_up<'a>(old: &[&'a str], new: &[&'a str], al: &mut Alignment<'a>) {
-    let same = |i: usize, j: usize| i < old.len() && j < new.len() && char_ratio(old[i], new[j]) >= SAME_SENTENCE;
+fn pair_up<'a>(old: &[&'a str], new: &[&'a str], al: &mut Alignment<'a>, deadline: Instant) {
+    let same =
+        |i: usize, j: usize| i < old.len() && j < new.len() && char_ratio(old[i], new[j], deadline) >= SAME_SENTENCE;
     let (mut i, mut j) = (0, 0);
     while i < old.len() && j < new.len() {
         if same(i, j) {
@@ -422,21 +427,22 @@ fn pair_up<'a>(old: &[&'a str], new: &[&'a str], al: &mut Alignment<'a>) {
 
 /// The change summary between an old and a new version of an article.
 pub fn summarize(old_title: &str, old_text: &str, new_title: &str, new_text: &str) -> ChangeSummary {
+    let deadline = Instant::now() + BUDGET;
     let (old_s, new_s) = (sentences(old_text), sentences(new_text));
-    let al = align(&old_s, &new_s);
+    let al = align(&old_s, &new_s, deadline);
     let title_changed = old_title != new_title;
 
     let mut numbers = Vec::new();
     let mut all_regions = Vec::new();
     if title_changed {
-        number_changes(old_title, new_title, &mut numbers);
-        all_regions.extend(regions(old_title, new_title));
+        number_changes(old_title, new_title, &mut numbers, deadline);
+        all_regions.extend(regions(old_title, new_title, deadline));
     }
     let (mut chars_added, mut chars_removed) = (0, 0);
     for (o, n) in &al.changed {
-        number_changes(o, n, &mut numbers);
-        all_regions.extend(regions(o, n));
-        let (added, removed) = char_changes(o, n);
+        number_changes(o, n, &mut numbers, deadline);
+        all_regions.extend(regions(o, n, deadline));
+        let (added, removed) = char_changes(o, n, deadline);
         chars_added += added;
         chars_removed += removed;
     }
@@ -646,6 +652,33 @@ mod tests {
             "The weather was bad and the sky was grey and wet all day.",
         );
         assert_eq!(s.sentences_changed, 1);
+        assert_eq!(s.significance, Significance::Substantive);
+    }
+
+    proptest::proptest! {
+        /// Any input: no panic; a text compared with itself changed nothing.
+        #[test]
+        fn any_text_is_summarised_and_equal_texts_change_nothing(
+            a in "[ -~àáạảãâầấậẩẫăđèéêếệìíòóôồốộơờớợùúưừứựỳýกขคงจชดตนบปมยรลวสหอะาำิีึืุูเแโใไ่้๊๋ ๑๒๓“”«»\n.,]{0,300}",
+            b in "[ -~àáạảãâầấậẩẫăđèéêếệìíòóôồốộơờớợùúưừứựỳýกขคงจชดตนบปมยรลวสหอะาำิีึืุูเแโใไ่้๊๋ ๑๒๓“”«»\n.,]{0,300}",
+        ) {
+            let s = summarize("t", &a, "t", &b);
+            proptest::prop_assert!(s.chars_added <= b.chars().count() && s.chars_removed <= a.chars().count());
+            let same = summarize("t", &a, "t", &a);
+            proptest::prop_assert_eq!(
+                (same.sentences_added, same.sentences_removed, same.sentences_changed, same.chars_added, same.numbers.len(), same.significance),
+                (0, 0, 0, 0, 0, Significance::Typo)
+            );
+        }
+    }
+
+    #[test]
+    fn a_huge_unpunctuated_paragraph_is_summarised_within_the_budget() {
+        let old: String = (0..20_000).map(|i| ["ก", "ข", "ค", "ง"][i % 4]).collect();
+        let new: String = (0..20_000).map(|i| ["ก", "ข", "ค", "ง"][(i * 7 + i / 3) % 4]).collect();
+        let started = Instant::now();
+        let s = summarize("t", &old, "t", &new);
+        assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
         assert_eq!(s.significance, Significance::Substantive);
     }
 
