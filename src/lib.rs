@@ -4,6 +4,7 @@
 //! config → fetch(feed) → feed → canon → fetch(page) → decode → extract → normalize → store → event log.
 
 pub mod canon;
+pub mod change;
 pub mod cli;
 pub mod client;
 pub mod config;
@@ -13,6 +14,7 @@ pub mod daemon;
 pub mod decode;
 pub mod diff;
 pub mod discover;
+pub mod event;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
@@ -21,6 +23,7 @@ pub mod metrics;
 pub mod normalize;
 pub mod opml;
 pub mod query;
+pub mod sink;
 pub mod sitemap;
 pub mod source;
 pub mod store;

@@ -17,7 +17,7 @@ use presswatch::fetch::Fetcher;
 use presswatch::log::{self, Target};
 use presswatch::query::{self, Answer, ArticleFilter, QueryError, Request};
 use presswatch::store::Store;
-use presswatch::{crawl, daemon, decode, discover, extract, opml};
+use presswatch::{crawl, daemon, decode, discover, event, extract, opml, sink};
 
 mod output;
 
@@ -221,12 +221,18 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         Command::Once { feeds_only } => {
             let cfg = Arc::new(load_config(cli.config.as_deref())?);
             let store = open_store_waiting(&cfg)?;
+            // Cursors first, so that a sink configured from the start gets this pass's events too.
+            sink::init_all(&cfg.sinks, &store);
             let mut crawler = crawl::Crawler::new(cfg.clone(), store).map_err(Fatal::other)?;
             if feeds_only {
                 crawler = crawler.feeds_only();
             }
             crawler.log_unlogged_events();
-            runtime()?.block_on(crawler.pass(&cfg.feeds));
+            crawl::log_shard(&cfg);
+            runtime()?.block_on(async {
+                crawler.pass(&cfg.feeds).await;
+                sink::deliver_pending(&cfg.sinks, crawler.store()).await;
+            });
             crawler.store().flush().map_err(Fatal::other)?;
         }
         Command::Discover { url, json } => {
@@ -351,7 +357,19 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 output::history(&mut out, &v, json)?;
             }
         }
-        Command::Diff { target, from, to, plain } => {
+        Command::Diff { target, from, to, summary: true, json, .. } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            if let Answer::Change(c) = ask(&cfg, &Request::Change { target, from, to })? {
+                output::change(&mut out, &c, json)?;
+            }
+        }
+        Command::Sinks { json } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            if let Answer::Sinks(s) = ask(&cfg, &Request::Sinks)? {
+                output::sinks(&mut out, &s, json)?;
+            }
+        }
+        Command::Diff { target, from, to, plain, .. } => {
             let cfg = load_config(cli.config.as_deref())?;
             if let Answer::Diff(d) = ask(&cfg, &Request::Diff { target, from, to, inline: !plain })? {
                 out.write_all(d.as_bytes())?;
@@ -362,7 +380,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let cfg = load_config(cli.config.as_deref())?;
             let mut last = 0;
             if let Answer::Events(events) = ask(&cfg, &Request::Events { since, after_seq: 0 })? {
-                last = events.last().map(|e| e.seq).unwrap_or(0);
+                last = events.last().map(|e| e.record.seq).unwrap_or(0);
                 output::events(&mut out, &events, json)?;
             }
             if follow {
@@ -393,14 +411,18 @@ fn follow_events(cfg: &Config, mut last: u64, json: bool, out: &mut impl Write) 
             None => {
                 std::thread::sleep(Duration::from_secs(1));
                 match Store::open(&cfg.store_path) {
-                    Ok(store) => store.events_after(last).collect::<Result<Vec<_>, _>>().map_err(Fatal::other)?,
+                    Ok(store) => store
+                        .events_after(last)
+                        .map(|r| r.map(|r| event::load(&store, r)))
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(Fatal::other)?,
                     // Locked: a daemon is starting; its socket will answer next time round.
                     Err(_) => Vec::new(),
                 }
             }
         };
         if let Some(e) = events.last() {
-            last = e.seq;
+            last = e.record.seq;
         }
         output::events(out, &events, json)?;
         out.flush()?;
