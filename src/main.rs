@@ -231,7 +231,10 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             crawl::log_shard(&cfg);
             runtime()?.block_on(async {
                 crawler.pass(&cfg.feeds).await;
-                sink::deliver_pending(&cfg.sinks, crawler.store()).await;
+                // `--feeds-only` is a look at the sources: it stores no article, and notifies no one.
+                if !feeds_only {
+                    sink::deliver_pending(&cfg.sinks, crawler.store()).await;
+                }
             });
             crawler.store().flush().map_err(Fatal::other)?;
         }

@@ -1,6 +1,7 @@
 //! Webhook and exec sinks against real receivers: an in-process HTTP receiver that checks every signature and
 //! answers 500s and a timeout before it accepts, a webhook the address guard refuses, and a failing command
 //! that later works. Nothing is lost, a repeat carries the same event id, and `sinks --json` tells the story.
+//! Sitemap sources and items without links reach a sink like any feed, with their change summaries.
 
 mod common;
 
@@ -296,4 +297,112 @@ fn sink_mistakes_are_refused_with_the_key() {
         assert!(r.stderr.contains(key) && r.stderr.contains(says), "{table}: {}", r.stderr);
         assert!(r.stderr.contains("presswatch.toml"), "{}", r.stderr);
     }
+}
+
+/// The sources of issue 11 through the sinks of issue 12: a sink's `feeds` filter names a sitemap source and a
+/// feed whose item has no link; their edits reach the sink with a change summary like any page's, and the events
+/// of a third feed are filtered out. `once --feeds-only` delivers nothing, not even what waits: it only polls.
+#[test]
+fn a_sink_takes_a_sitemap_source_and_items_without_links_with_their_change_summaries() {
+    use common::raw::{article_page, rss};
+    use common::{Resp, Server};
+
+    let server = Server::start();
+    let notices = |date: &str| {
+        format!(
+            r#"<?xml version="1.0"?><rss version="0.91"><channel><title>Thông báo</title>
+<item><title>Thông báo tuyển dụng</title><guid isPermaLink="false">tb-1</guid><description><![CDATA[<p>Hạn nộp hồ sơ là ngày {date} năm nay.</p><p>Liên hệ phòng nhân sự để biết thêm chi tiết.</p>]]></description></item>
+</channel></rss>"#
+        )
+    };
+    server.route("/notices.rss", Resp::new("application/rss+xml", notices("15")));
+    let sitemap = |lastmod: &str| {
+        format!(
+            "<?xml version=\"1.0\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"><url><loc>{}</loc><lastmod>{lastmod}</lastmod></url></urlset>",
+            server.url("/n/1.html")
+        )
+    };
+    server.route("/sitemap.xml", Resp::new("application/xml", sitemap("2026-11-27")));
+    server.route("/n/1.html", Resp::html(article_page("Lũ miền Trung", "Lũ làm 12 người mất tích.")));
+    server.route("/other.rss", Resp::new("application/rss+xml", rss(&[("Khác".into(), server.url("/o/1.html"))])));
+    server.route("/o/1.html", Resp::html(article_page("Tin khác", "Một tin không thuộc bộ lọc.")));
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("desk.jsonl");
+    // The desk takes events while this file exists.
+    let gate = dir.path().join("desk-open");
+    std::fs::write(&gate, "").unwrap();
+    let extra = format!(
+        "[[feed]]\nname = \"notices\"\nurl = \"{}\"\nrecheck = []\n\n[[feed]]\nname = \"news\"\nurl = \"{}\"\nkind = \"sitemap\"\nrecheck = []\n\n[[feed]]\nname = \"other\"\nurl = \"{}\"\nrecheck = []\n\n[[sink]]\nname = \"desk\"\nkind = \"exec\"\ncommand = [\"sh\", \"-c\", \"test -e '{}' || {{ cat >/dev/null; echo closed >&2; exit 1; }}; cat >> '{}'\"]\nfeeds = [\"notices\", \"news\"]\ndeliver_timeout = \"1s\"\n",
+        server.url("/notices.rss"),
+        server.url("/sitemap.xml"),
+        server.url("/other.rss"),
+        gate.display(),
+        out.display()
+    );
+    let env = TestEnv::new(&[], &extra);
+    let delivered = || -> Vec<Value> {
+        std::fs::read_to_string(&out).unwrap_or_default().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    };
+
+    let r = env.once();
+    assert_eq!(r.events("article.new").len(), 3, "{}", r.stdout);
+    let item = format!("{}#item=tb-1", server.url("/notices.rss"));
+    let page_url = server.url("/n/1.html");
+    let got = delivered();
+    let urls: Vec<(&str, &str)> = got.iter().map(|e| (s(&e["event"]), s(&e["url"]))).collect();
+    let mut expected = vec![("article.new", item.as_str()), ("article.new", page_url.as_str())];
+    expected.sort();
+    let mut sorted = urls.clone();
+    sorted.sort();
+    assert_eq!(sorted, expected, "the `other` feed's event is filtered out");
+
+    // Both sources change: the item's own text in the feed, and the page whose <lastmod> moves.
+    server.route("/notices.rss", Resp::new("application/rss+xml", notices("20")));
+    server.route("/sitemap.xml", Resp::new("application/xml", sitemap("2026-11-28")));
+    server.route("/n/1.html", Resp::html(article_page("Lũ miền Trung", "Lũ làm 15 người mất tích.")));
+
+    // The desk is closed while the edits are found: they wait for it.
+    std::fs::remove_file(&gate).unwrap();
+    let r = env.once();
+    let logged = r.events("article.edited");
+    assert_eq!(logged.len(), 2, "{}", r.stdout);
+    assert!(logged.iter().all(|e| s(&e["significance"]) == "substantive"), "{}", r.stdout);
+    assert_eq!(s(&r.events("sink.error")[0]["error"]).rsplit(": ").next(), Some("closed"));
+    assert_eq!((n(&env.query(&["sinks"])[0]["cursor"]), n(&env.query(&["sinks"])[0]["pending"])), (3, 2));
+
+    // Open again, but `once --feeds-only` only polls the sources: it delivers nothing.
+    std::fs::write(&gate, "").unwrap();
+    let r = env.run(&["once", "--feeds-only"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!((r.events("article.edited").len(), r.events("sink.error").len()), (0, 0), "{}", r.stdout);
+    assert_eq!(delivered().len(), 2);
+    assert_eq!(n(&env.query(&["sinks"])[0]["pending"]), 2);
+
+    // The next full pass delivers the two waiting edits, in order, with their summaries.
+    let r = env.once();
+    assert_eq!(r.events("article.edited").len(), 0, "nothing changed since: {}", r.stdout);
+    let got = delivered();
+    assert_eq!(got.len(), 4, "{got:?}");
+    let edits: Vec<&Value> = got.iter().filter(|e| e["event"] == "article.edited").collect();
+    assert_eq!(edits.len(), 2);
+    let by_url = |u: &str| *edits.iter().find(|e| e["url"] == u).unwrap_or_else(|| panic!("no edit of {u}"));
+    let own = by_url(&item);
+    assert_eq!(n(&own["version"]), 2);
+    assert_eq!(own["change"]["numbers"], serde_json::json!([{"old": "15", "new": "20"}]));
+    assert_eq!((n(&own["change"]["sentences_changed"]), s(&own["change"]["significance"])), (1, "substantive"));
+    let page = by_url(&page_url);
+    // The page says its sentence in each of its four paragraphs.
+    assert_eq!(page["change"]["numbers"], Value::Array(vec![serde_json::json!({"old": "12", "new": "15"}); 4]));
+    assert_eq!(s(&page["change"]["significance"]), "substantive");
+    // Each delivery is the event as `events --json` prints it, with its summary.
+    let events = env.query(&["events"]);
+    for e in &got {
+        assert!(events.contains(e), "{e}");
+    }
+    let st = &env.query(&["sinks"])[0];
+    assert_eq!((n(&st["cursor"]), n(&st["pending"]), n(&st["delivered"])), (5, 0, 4));
+    // `diff --summary` of the item without a link says the same as its event.
+    let summary = env.query(&["diff", &item, "--summary"]);
+    assert_eq!(summary[0]["change"], own["change"]);
 }
