@@ -29,8 +29,9 @@ pub struct Config {
     pub crawler: CrawlerConfig,
     /// The feeds this daemon polls: every `[[feed]]`, or this shard's share of them.
     pub feeds: Vec<FeedConfig>,
-    /// How many `[[feed]]` tables the file has (more than `feeds.len()` when sharded).
-    pub feeds_configured: usize,
+    /// Every `[[feed]]` of the file, whichever shard takes it: what `add`, `opml` and `extract --feed` work on,
+    /// since they edit or read the file shared by every shard.
+    pub configured_feeds: Vec<FeedConfig>,
     /// `[[sink]]`: where events are delivered.
     pub sinks: Vec<SinkConfig>,
 }
@@ -313,13 +314,13 @@ impl Config {
             };
             feeds.push((f.url.trim().to_string(), fc));
         }
-        let feeds_configured = feeds.len();
         let names: Vec<String> = feeds.iter().map(|(_, f)| f.name.clone()).collect();
         let sinks = sinks::parse_sinks(raw.sink, &names, &bad)?;
         // A shard takes the feeds whose URL, exactly as written, hashes to it (so every daemon that shares the
         // feed list agrees, whatever it later learns about the URLs).
-        let feeds: Vec<FeedConfig> =
-            feeds.into_iter().filter(|(url, _)| shard.is_none_or(|s| s.takes(url))).map(|(_, f)| f).collect();
+        let this_shard: Vec<FeedConfig> =
+            feeds.iter().filter(|(url, _)| shard.is_none_or(|s| s.takes(url))).map(|(_, f)| f.clone()).collect();
+        let configured_feeds: Vec<FeedConfig> = feeds.into_iter().map(|(_, f)| f).collect();
 
         let socket = raw.store.socket.filter(|s| !s.trim().is_empty()).map(|s| expand_home(&s));
         let http_listen = match raw.http.listen.filter(|l| !l.trim().is_empty()) {
@@ -334,8 +335,8 @@ impl Config {
             socket,
             http_listen,
             crawler,
-            feeds,
-            feeds_configured,
+            feeds: this_shard,
+            configured_feeds,
             sinks,
         })
     }
@@ -584,7 +585,7 @@ mod tests {
         let expected: Vec<&str> =
             ["https://a.example/rss", "https://b.example/rss"].into_iter().filter(|u| Shard::of(u, 2) == 1).collect();
         assert_eq!(c.feeds.iter().map(|f| f.url.as_str()).collect::<Vec<_>>(), expected);
-        assert_eq!(c.feeds_configured, 2);
+        assert_eq!(c.configured_feeds.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(Shard::parse(" 2 / 3 "), Ok(Shard { index: 2, count: 3 }));
         for bad in ["3/3", "0/0", "1", "a/b", "-1/2"] {
             assert!(Shard::parse(bad).is_err(), "{bad}");

@@ -98,10 +98,10 @@ pub fn log_shard(config: &Config) {
         tracing::info!(
             shard = %format!("{}/{}", s.index, s.count),
             feeds = config.feeds.len(),
-            configured = config.feeds_configured,
+            configured = config.configured_feeds.len(),
             "this shard takes {} of the {} configured feeds",
             config.feeds.len(),
-            config.feeds_configured
+            config.configured_feeds.len()
         );
     }
 }

@@ -159,7 +159,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let options = match feed {
                 Some(name) => {
                     let cfg = load_config(cli.config.as_deref())?;
-                    let f = cfg.feeds.iter().find(|f| f.name == name).ok_or_else(|| {
+                    let f = cfg.configured_feeds.iter().find(|f| f.name == name).ok_or_else(|| {
                         Fatal::usage(format!("--feed {name}: no such feed in {}", cfg.source.display()))
                     })?;
                     extract::Options { drop_selectors: f.drop.clone(), ignore_lines: f.ignore_lines.clone() }
@@ -256,12 +256,13 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         Command::Add { url, name } => {
             let cfg = load_config(cli.config.as_deref())?;
             let url = parse_url(&url)?;
-            if let Some(f) = cfg.feeds.iter().find(|f| same_url(f.url.as_str(), url.as_str())) {
+            // Every [[feed]] of the file, not only this shard's: the file is shared by every shard.
+            if let Some(f) = cfg.configured_feeds.iter().find(|f| same_url(f.url.as_str(), url.as_str())) {
                 return Err(Fatal::usage(format!("{url} is already configured as feed `{}`", f.name)));
             }
             let name =
                 name.map(|n| n.trim().to_string()).unwrap_or_else(|| url.host_str().unwrap_or("feed").to_string());
-            if cfg.feeds.iter().any(|f| f.name == name) {
+            if cfg.configured_feeds.iter().any(|f| f.name == name) {
                 return Err(Fatal::usage(format!(
                     "a feed named `{name}` is already configured in {}; choose another with --name",
                     cfg.source.display()
@@ -276,7 +277,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                     "no feed or news sitemap at {url} (found: {seen}); add a source by hand with [[feed]] (kind = \"sitemap\" for a sitemap)"
                 )));
             };
-            if let Some(f) = cfg.feeds.iter().find(|f| same_url(f.url.as_str(), &best.url)) {
+            if let Some(f) = cfg.configured_feeds.iter().find(|f| same_url(f.url.as_str(), &best.url)) {
                 return Err(Fatal::usage(format!(
                     "{url}: its feed {} is already configured as `{}`",
                     best.url, f.name
@@ -301,7 +302,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         }
         Command::Opml { command: OpmlCommand::Export } => {
             let cfg = load_config(cli.config.as_deref())?;
-            out.write_all(opml::export(&cfg.feeds, chrono::Utc::now()).as_bytes())?;
+            out.write_all(opml::export(&cfg.configured_feeds, chrono::Utc::now()).as_bytes())?;
         }
         Command::Opml { command: OpmlCommand::Import { file, append } } => {
             let cfg =
@@ -309,7 +310,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let bytes =
                 std::fs::read(&file).map_err(|e| Fatal::usage(format!("cannot read {}: {e}", file.display())))?;
             let outlines = opml::read(&bytes).map_err(|e| Fatal::usage(format!("{}: {e}", file.display())))?;
-            let plan = opml::plan(&outlines, &cfg.feeds);
+            let plan = opml::plan(&outlines, &cfg.configured_feeds);
             for (url, by) in &plan.skipped {
                 eprintln!("presswatch: skipped {url}: already configured as feed `{by}`");
             }
