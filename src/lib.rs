@@ -1,7 +1,8 @@
 //! presswatch: a news-feed crawler and change monitor.
 //!
 //! The data flows one way through one module per stage (see ARCHITECTURE.md):
-//! config → fetch(feed) → feed → canon → fetch(page) → decode → extract → normalize → store → event log.
+//! config → source (fetch + feed | sitemap) → canon → fetch(page) → decode → extract → normalize → store →
+//! event log → event (+ change summary) → log line, queries, sinks.
 
 pub mod canon;
 pub mod change;
