@@ -117,6 +117,12 @@ pub enum Command {
         /// A plain unified diff, without the [-old-]{+new+} marks inside changed lines.
         #[arg(long)]
         plain: bool,
+        /// The change summary (sentences, numbers, quotes, significance) instead of the diff.
+        #[arg(long)]
+        summary: bool,
+        /// With --summary: one JSON object.
+        #[arg(long, requires = "summary")]
+        json: bool,
     },
     /// The durable event log, oldest first.
     Events {
@@ -125,6 +131,11 @@ pub enum Command {
         /// Keep waiting for new events.
         #[arg(long)]
         follow: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every configured sink with its delivery state: cursor, pending events, last success, last error.
+    Sinks {
         #[arg(long)]
         json: bool,
     },

@@ -9,6 +9,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+mod sinks;
+pub use sinks::{event_matches, Secret, Shard, SinkConfig, SinkKind};
+
 /// A configuration problem; the CLI turns it into exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -24,7 +27,13 @@ pub struct Config {
     /// `[http] listen`: where the daemon serves /metrics and /healthz; off when unset.
     pub http_listen: Option<std::net::SocketAddr>,
     pub crawler: CrawlerConfig,
+    /// The feeds this daemon polls: every `[[feed]]`, or this shard's share of them.
     pub feeds: Vec<FeedConfig>,
+    /// Every `[[feed]]` of the file, whichever shard takes it: what `add`, `opml` and `extract --feed` work on,
+    /// since they edit or read the file shared by every shard.
+    pub configured_feeds: Vec<FeedConfig>,
+    /// `[[sink]]`: where events are delivered.
+    pub sinks: Vec<SinkConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +49,8 @@ pub struct CrawlerConfig {
     pub per_host_delay: Duration,
     /// Honour robots.txt for article pages (feeds are fetched because the site publishes them).
     pub robots: bool,
+    /// `shard = "I/N"`: take only the feeds whose configured URL hashes to I.
+    pub shard: Option<Shard>,
 }
 
 #[derive(Debug, Clone)]
@@ -99,6 +110,8 @@ struct RawConfig {
     feed: Vec<RawFeed>,
     #[serde(default)]
     http: RawHttp,
+    #[serde(default)]
+    sink: Vec<sinks::RawSink>,
 }
 
 #[derive(Deserialize, Default)]
@@ -126,6 +139,7 @@ struct RawCrawler {
     allow_hosts: Option<Vec<String>>,
     per_host_delay: Option<String>,
     robots: Option<bool>,
+    shard: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -207,7 +221,9 @@ impl Config {
             Some(s) => parse_duration(&s).map_err(|e| bad("crawler.per_host_delay", e))?,
             None => Duration::ZERO,
         };
+        let shard = c.shard.as_deref().map(Shard::parse).transpose().map_err(|e| bad("crawler.shard", e))?;
         let crawler = CrawlerConfig {
+            shard,
             per_host_delay,
             robots: c.robots.unwrap_or(true),
             user_agent: c.user_agent.unwrap_or_else(|| DEFAULT_USER_AGENT.to_string()),
@@ -283,7 +299,7 @@ impl Config {
             }
             let allow_other_hosts = f.allow_other_hosts.unwrap_or(false);
             let category = f.category.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
-            feeds.push(FeedConfig {
+            let fc = FeedConfig {
                 name,
                 url,
                 interval,
@@ -295,8 +311,16 @@ impl Config {
                 kind,
                 allow_other_hosts,
                 category,
-            });
+            };
+            feeds.push((f.url.trim().to_string(), fc));
         }
+        let names: Vec<String> = feeds.iter().map(|(_, f)| f.name.clone()).collect();
+        let sinks = sinks::parse_sinks(raw.sink, &names, &bad)?;
+        // A shard takes the feeds whose URL, exactly as written, hashes to it (so every daemon that shares the
+        // feed list agrees, whatever it later learns about the URLs).
+        let this_shard: Vec<FeedConfig> =
+            feeds.iter().filter(|(url, _)| shard.is_none_or(|s| s.takes(url))).map(|(_, f)| f.clone()).collect();
+        let configured_feeds: Vec<FeedConfig> = feeds.into_iter().map(|(_, f)| f).collect();
 
         let socket = raw.store.socket.filter(|s| !s.trim().is_empty()).map(|s| expand_home(&s));
         let http_listen = match raw.http.listen.filter(|l| !l.trim().is_empty()) {
@@ -305,7 +329,16 @@ impl Config {
             })?),
             None => None,
         };
-        Ok(Config { source: source.to_path_buf(), store_path, socket, http_listen, crawler, feeds })
+        Ok(Config {
+            source: source.to_path_buf(),
+            store_path,
+            socket,
+            http_listen,
+            crawler,
+            feeds: this_shard,
+            configured_feeds,
+            sinks,
+        })
     }
 }
 
@@ -510,6 +543,60 @@ mod tests {
         assert!(e.contains("feed[0].kind") && e.contains("\"atom\""), "{e}");
         let e = parse("[[feed]]\nurl = \"https://a.example/\"\nallow_other_hosts = true\n").unwrap_err().0;
         assert!(e.contains("feed[0].allow_other_hosts") && e.contains("sitemap"), "{e}");
+    }
+
+    #[test]
+    fn sinks_have_defaults_and_shards_take_their_share() {
+        let c = parse(
+            r#"
+            [crawler]
+            shard = "1/2"
+            [[feed]]
+            name = "a"
+            url = "https://a.example/rss"
+            [[feed]]
+            name = "b"
+            url = "https://b.example/rss"
+            [[sink]]
+            name = "bus"
+            kind = "nats"
+            [[sink]]
+            name = "desk"
+            kind = "exec"
+            command = ["notify"]
+            events = ["article.edited"]
+            feeds = ["a"]
+            min_significance = "minor"
+            max_pending = 5
+            deliver_timeout = "3s"
+            "#,
+        )
+        .unwrap();
+        let bus = &c.sinks[0];
+        assert_eq!(bus.events, vec!["article.*".to_string()]);
+        assert_eq!((bus.min_significance, bus.max_pending), (crate::change::Significance::Typo, 100_000));
+        assert_eq!((bus.deliver_timeout, bus.timeout), (Duration::from_secs(30), Duration::from_secs(10)));
+        assert_eq!(bus.kind.target(), "nats://127.0.0.1:4222 presswatch.events.<event> (stream PRESSWATCH)");
+        let desk = &c.sinks[1];
+        assert_eq!((desk.feeds.clone(), desk.max_pending), (vec!["a".to_string()], 5));
+        assert_eq!(desk.min_significance, crate::change::Significance::Minor);
+        // The shard keeps the feeds whose URL as written hashes to 1 (mod 2); the sink's feed filter was checked
+        // against every configured feed.
+        let expected: Vec<&str> =
+            ["https://a.example/rss", "https://b.example/rss"].into_iter().filter(|u| Shard::of(u, 2) == 1).collect();
+        assert_eq!(c.feeds.iter().map(|f| f.url.as_str()).collect::<Vec<_>>(), expected);
+        assert_eq!(c.configured_feeds.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(Shard::parse(" 2 / 3 "), Ok(Shard { index: 2, count: 3 }));
+        for bad in ["3/3", "0/0", "1", "a/b", "-1/2"] {
+            assert!(Shard::parse(bad).is_err(), "{bad}");
+        }
+        assert!(crate::config::event_matches("article.*", "article.new"));
+        assert!(!crate::config::event_matches("article.*", "feed.error"));
+        assert!(crate::config::event_matches("*", "feed.error"));
+        let e = parse("[[sink]]\nname = \"x\"\nkind = \"exec\"\ncommand = [\"t\"]\nevents = [\"Article New\"]\n")
+            .unwrap_err()
+            .0;
+        assert!(e.contains("sink[0].events") && e.contains("Article New"), "{e}");
     }
 
     #[test]

@@ -92,6 +92,20 @@ fn extract_options(fc: &FeedConfig) -> Arc<extract::Options> {
     Arc::new(extract::Options { drop_selectors: fc.drop.clone(), ignore_lines: fc.ignore_lines.clone() })
 }
 
+/// Logs which share of the feeds this daemon takes, when `[crawler] shard` is set.
+pub fn log_shard(config: &Config) {
+    if let Some(s) = config.crawler.shard {
+        tracing::info!(
+            shard = %format!("{}/{}", s.index, s.count),
+            feeds = config.feeds.len(),
+            configured = config.configured_feeds.len(),
+            "this shard takes {} of the {} configured feeds",
+            config.feeds.len(),
+            config.configured_feeds.len()
+        );
+    }
+}
+
 /// Runs passes against one store with one HTTP client.
 #[derive(Clone)]
 pub struct Crawler {
@@ -138,7 +152,7 @@ impl Crawler {
         match self.store.unlogged_events() {
             Ok(events) => {
                 for ev in &events {
-                    ev.log();
+                    crate::event::log_stored(&self.store, ev);
                 }
                 if let Some(last) = events.last() {
                     tracing::info!(count = events.len(), "logged events that a previous run stored but did not log");
@@ -494,7 +508,7 @@ impl Crawler {
         match outcome {
             Ok(Ok(outcome)) => {
                 if let Some(ev) = outcome.event() {
-                    ev.log();
+                    crate::event::log_stored(&self.store, ev);
                     if let Err(e) = self.store.mark_logged(ev.seq) {
                         tracing::warn!(error = %e, "cannot note a logged event");
                     }

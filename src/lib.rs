@@ -1,9 +1,11 @@
 //! presswatch: a news-feed crawler and change monitor.
 //!
 //! The data flows one way through one module per stage (see ARCHITECTURE.md):
-//! config → fetch(feed) → feed → canon → fetch(page) → decode → extract → normalize → store → event log.
+//! config → source (fetch + feed | sitemap) → canon → fetch(page) → decode → extract → normalize → store →
+//! event log → event (+ change summary) → log line, queries, sinks.
 
 pub mod canon;
+pub mod change;
 pub mod cli;
 pub mod client;
 pub mod config;
@@ -13,6 +15,7 @@ pub mod daemon;
 pub mod decode;
 pub mod diff;
 pub mod discover;
+pub mod event;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
@@ -21,6 +24,7 @@ pub mod metrics;
 pub mod normalize;
 pub mod opml;
 pub mod query;
+pub mod sink;
 pub mod sitemap;
 pub mod source;
 pub mod store;

@@ -17,7 +17,7 @@ use presswatch::fetch::Fetcher;
 use presswatch::log::{self, Target};
 use presswatch::query::{self, Answer, ArticleFilter, QueryError, Request};
 use presswatch::store::Store;
-use presswatch::{crawl, daemon, decode, discover, extract, opml};
+use presswatch::{crawl, daemon, decode, discover, event, extract, opml, sink};
 
 mod output;
 
@@ -159,7 +159,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let options = match feed {
                 Some(name) => {
                     let cfg = load_config(cli.config.as_deref())?;
-                    let f = cfg.feeds.iter().find(|f| f.name == name).ok_or_else(|| {
+                    let f = cfg.configured_feeds.iter().find(|f| f.name == name).ok_or_else(|| {
                         Fatal::usage(format!("--feed {name}: no such feed in {}", cfg.source.display()))
                     })?;
                     extract::Options { drop_selectors: f.drop.clone(), ignore_lines: f.ignore_lines.clone() }
@@ -221,12 +221,21 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         Command::Once { feeds_only } => {
             let cfg = Arc::new(load_config(cli.config.as_deref())?);
             let store = open_store_waiting(&cfg)?;
+            // Cursors first, so that a sink configured from the start gets this pass's events too.
+            sink::init_all(&cfg.sinks, &store);
             let mut crawler = crawl::Crawler::new(cfg.clone(), store).map_err(Fatal::other)?;
             if feeds_only {
                 crawler = crawler.feeds_only();
             }
             crawler.log_unlogged_events();
-            runtime()?.block_on(crawler.pass(&cfg.feeds));
+            crawl::log_shard(&cfg);
+            runtime()?.block_on(async {
+                crawler.pass(&cfg.feeds).await;
+                // `--feeds-only` is a look at the sources: it stores no article, and notifies no one.
+                if !feeds_only {
+                    sink::deliver_pending(&cfg.sinks, crawler.store()).await;
+                }
+            });
             crawler.store().flush().map_err(Fatal::other)?;
         }
         Command::Discover { url, json } => {
@@ -247,12 +256,13 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         Command::Add { url, name } => {
             let cfg = load_config(cli.config.as_deref())?;
             let url = parse_url(&url)?;
-            if let Some(f) = cfg.feeds.iter().find(|f| same_url(f.url.as_str(), url.as_str())) {
+            // Every [[feed]] of the file, not only this shard's: the file is shared by every shard.
+            if let Some(f) = cfg.configured_feeds.iter().find(|f| same_url(f.url.as_str(), url.as_str())) {
                 return Err(Fatal::usage(format!("{url} is already configured as feed `{}`", f.name)));
             }
             let name =
                 name.map(|n| n.trim().to_string()).unwrap_or_else(|| url.host_str().unwrap_or("feed").to_string());
-            if cfg.feeds.iter().any(|f| f.name == name) {
+            if cfg.configured_feeds.iter().any(|f| f.name == name) {
                 return Err(Fatal::usage(format!(
                     "a feed named `{name}` is already configured in {}; choose another with --name",
                     cfg.source.display()
@@ -267,7 +277,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                     "no feed or news sitemap at {url} (found: {seen}); add a source by hand with [[feed]] (kind = \"sitemap\" for a sitemap)"
                 )));
             };
-            if let Some(f) = cfg.feeds.iter().find(|f| same_url(f.url.as_str(), &best.url)) {
+            if let Some(f) = cfg.configured_feeds.iter().find(|f| same_url(f.url.as_str(), &best.url)) {
                 return Err(Fatal::usage(format!(
                     "{url}: its feed {} is already configured as `{}`",
                     best.url, f.name
@@ -292,7 +302,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         }
         Command::Opml { command: OpmlCommand::Export } => {
             let cfg = load_config(cli.config.as_deref())?;
-            out.write_all(opml::export(&cfg.feeds, chrono::Utc::now()).as_bytes())?;
+            out.write_all(opml::export(&cfg.configured_feeds, chrono::Utc::now()).as_bytes())?;
         }
         Command::Opml { command: OpmlCommand::Import { file, append } } => {
             let cfg =
@@ -300,7 +310,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let bytes =
                 std::fs::read(&file).map_err(|e| Fatal::usage(format!("cannot read {}: {e}", file.display())))?;
             let outlines = opml::read(&bytes).map_err(|e| Fatal::usage(format!("{}: {e}", file.display())))?;
-            let plan = opml::plan(&outlines, &cfg.feeds);
+            let plan = opml::plan(&outlines, &cfg.configured_feeds);
             for (url, by) in &plan.skipped {
                 eprintln!("presswatch: skipped {url}: already configured as feed `{by}`");
             }
@@ -351,7 +361,19 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 output::history(&mut out, &v, json)?;
             }
         }
-        Command::Diff { target, from, to, plain } => {
+        Command::Diff { target, from, to, summary: true, json, .. } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            if let Answer::Change(c) = ask(&cfg, &Request::Change { target, from, to })? {
+                output::change(&mut out, &c, json)?;
+            }
+        }
+        Command::Sinks { json } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            if let Answer::Sinks(s) = ask(&cfg, &Request::Sinks)? {
+                output::sinks(&mut out, &s, json)?;
+            }
+        }
+        Command::Diff { target, from, to, plain, .. } => {
             let cfg = load_config(cli.config.as_deref())?;
             if let Answer::Diff(d) = ask(&cfg, &Request::Diff { target, from, to, inline: !plain })? {
                 out.write_all(d.as_bytes())?;
@@ -362,7 +384,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let cfg = load_config(cli.config.as_deref())?;
             let mut last = 0;
             if let Answer::Events(events) = ask(&cfg, &Request::Events { since, after_seq: 0 })? {
-                last = events.last().map(|e| e.seq).unwrap_or(0);
+                last = events.last().map(|e| e.record.seq).unwrap_or(0);
                 output::events(&mut out, &events, json)?;
             }
             if follow {
@@ -393,14 +415,18 @@ fn follow_events(cfg: &Config, mut last: u64, json: bool, out: &mut impl Write) 
             None => {
                 std::thread::sleep(Duration::from_secs(1));
                 match Store::open(&cfg.store_path) {
-                    Ok(store) => store.events_after(last).collect::<Result<Vec<_>, _>>().map_err(Fatal::other)?,
+                    Ok(store) => store
+                        .events_after(last)
+                        .map(|r| r.map(|r| event::load(&store, r)))
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(Fatal::other)?,
                     // Locked: a daemon is starting; its socket will answer next time round.
                     Err(_) => Vec::new(),
                 }
             }
         };
         if let Some(e) = events.last() {
-            last = e.seq;
+            last = e.record.seq;
         }
         output::events(out, &events, json)?;
         out.flush()?;

@@ -57,6 +57,18 @@ pub struct Metrics {
     pub extract_seconds: Histogram,
     /// Requests waiting for a per-host slot, by host.
     waiting: Mutex<BTreeMap<String, i64>>,
+    /// Delivery counters by sink name.
+    sinks: Mutex<BTreeMap<String, SinkCounters>>,
+}
+
+/// One sink's delivery counters.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SinkCounters {
+    /// Events after the sink's cursor (a gauge).
+    pub pending: u64,
+    pub delivered: u64,
+    pub failures: u64,
+    pub dropped: u64,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics {
@@ -71,6 +83,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics {
     fetch_seconds: Histogram::new(),
     extract_seconds: Histogram::new(),
     waiting: Mutex::new(BTreeMap::new()),
+    sinks: Mutex::new(BTreeMap::new()),
 });
 
 pub fn get() -> &'static Metrics {
@@ -92,6 +105,11 @@ impl Metrics {
         if *v == 0 {
             w.remove(host);
         }
+    }
+
+    /// Updates one sink's counters.
+    pub fn sink(&self, name: &str, f: impl FnOnce(&mut SinkCounters)) {
+        f(self.sinks.lock().expect("metrics lock").entry(name.to_string()).or_default());
     }
 
     /// The text exposition format. `store_bytes` and `articles` are read by the caller from the store.
@@ -140,6 +158,23 @@ impl Metrics {
         );
         for (host, n) in self.waiting.lock().expect("metrics lock").iter() {
             let _ = writeln!(out, "presswatch_host_queue{{host=\"{}\"}} {n}", host.replace('"', ""));
+        }
+        let sinks = self.sinks.lock().expect("metrics lock");
+        for (metric, kind, help, get) in [
+            (
+                "presswatch_sink_pending",
+                "gauge",
+                "Events waiting for a sink.",
+                (|c: &SinkCounters| c.pending) as fn(&SinkCounters) -> u64,
+            ),
+            ("presswatch_sink_delivered_total", "counter", "Events a sink accepted.", |c| c.delivered),
+            ("presswatch_sink_failures_total", "counter", "Failed delivery attempts.", |c| c.failures),
+            ("presswatch_sink_dropped_total", "counter", "Events dropped unsent beyond max_pending.", |c| c.dropped),
+        ] {
+            let _ = writeln!(out, "# HELP {metric} {help}\n# TYPE {metric} {kind}");
+            for (name, c) in sinks.iter() {
+                let _ = writeln!(out, "{metric}{{sink=\"{}\"}} {}", name.replace('"', ""), get(c));
+            }
         }
         out
     }

@@ -3,9 +3,11 @@
 use std::io::{self, Write};
 use std::path::Path;
 
+use presswatch::change::ChangeSummary;
+use presswatch::event::Event;
 use presswatch::extract::{Article, Explanation};
-use presswatch::query::{ArticleWithText, FeedView};
-use presswatch::store::{ArticleRecord, EventRecord, VersionRecord};
+use presswatch::query::{ArticleWithText, ChangeView, FeedView, SinkView};
+use presswatch::store::{ArticleRecord, VersionRecord};
 
 fn json_line<T: serde::Serialize>(out: &mut impl Write, v: &T) -> io::Result<()> {
     serde_json::to_writer(&mut *out, v)?;
@@ -113,14 +115,20 @@ pub fn history(out: &mut impl Write, versions: &[VersionRecord], json: bool) -> 
     Ok(())
 }
 
-pub fn events(out: &mut impl Write, events: &[EventRecord], json: bool) -> io::Result<()> {
-    for e in events {
+pub fn events(out: &mut impl Write, events: &[Event], json: bool) -> io::Result<()> {
+    for ev in events {
         if json {
-            json_line(out, e)?;
+            json_line(out, ev)?;
         } else {
+            let e = &ev.record;
             let detail = match e.event.as_str() {
                 "article.duplicate" => format!("alias of {}", e.alias_of.as_deref().unwrap_or("?")),
-                "article.edited" => format!("version {}  {}", e.version.unwrap_or(0), e.title.as_deref().unwrap_or("")),
+                "article.edited" => format!(
+                    "version {}  {}{}",
+                    e.version.unwrap_or(0),
+                    ev.significance().map(|s| format!("{}  ", s.as_str())).unwrap_or_default(),
+                    e.title.as_deref().unwrap_or("")
+                ),
                 _ => e.title.clone().unwrap_or_default(),
             };
             writeln!(
@@ -134,6 +142,59 @@ pub fn events(out: &mut impl Write, events: &[EventRecord], json: bool) -> io::R
                 e.url
             )?;
         }
+    }
+    Ok(())
+}
+
+/// The lines of a change summary, as `diff --summary` prints them.
+fn summary_lines(out: &mut impl Write, c: &ChangeSummary) -> io::Result<()> {
+    writeln!(out, "significance:  {}", c.significance.as_str())?;
+    writeln!(out, "title changed: {}", if c.title_changed { "yes" } else { "no" })?;
+    writeln!(
+        out,
+        "sentences:     {} added, {} removed, {} changed",
+        c.sentences_added, c.sentences_removed, c.sentences_changed
+    )?;
+    let numbers: Vec<String> = c
+        .numbers
+        .iter()
+        .map(|n| format!("{} → {}", n.old.as_deref().unwrap_or("-"), n.new.as_deref().unwrap_or("-")))
+        .collect();
+    writeln!(out, "numbers:       {}", if numbers.is_empty() { "-".into() } else { numbers.join(", ") })?;
+    writeln!(out, "quotes:        {} changed", c.quotes_changed)?;
+    writeln!(out, "names:         {} changed", c.names_changed)?;
+    writeln!(out, "characters:    +{} -{}", c.chars_added, c.chars_removed)
+}
+
+pub fn change(out: &mut impl Write, c: &ChangeView, json: bool) -> io::Result<()> {
+    if json {
+        return json_line(out, c);
+    }
+    writeln!(out, "{} version {} → {}", c.url, c.from, c.to)?;
+    summary_lines(out, &c.change)
+}
+
+pub fn sinks(out: &mut impl Write, sinks: &[SinkView], json: bool) -> io::Result<()> {
+    for s in sinks {
+        if json {
+            json_line(out, s)?;
+            continue;
+        }
+        writeln!(
+            out,
+            "{}  {}  {}{}\n  cursor {}  pending {}  delivered {}  failures {}  dropped {}  last success {}{}",
+            s.name,
+            s.kind,
+            s.target,
+            if s.configured { "" } else { "  (no longer configured)" },
+            s.cursor,
+            s.pending,
+            s.delivered,
+            s.failures,
+            s.dropped,
+            time(s.last_success),
+            s.last_error.as_ref().map(|e| format!("\n  last error {}: {e}", time(s.last_error_at))).unwrap_or_default()
+        )?;
     }
     Ok(())
 }

@@ -4,8 +4,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::change::ChangeSummary;
 use crate::config::Config;
-use crate::store::{ArticleRecord, EventRecord, Store, VersionRecord};
+use crate::event::{self, Event};
+use crate::store::{ArticleRecord, Store, VersionRecord};
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
@@ -33,6 +35,38 @@ pub struct FeedView {
     pub articles: u64,
     /// False for a feed that is in the store but no longer in the configuration.
     pub configured: bool,
+}
+
+/// A sink with its delivery state, for `sinks`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SinkView {
+    pub name: String,
+    pub kind: String,
+    /// Where it delivers: the URL, the command, or the NATS server and subject.
+    pub target: String,
+    /// Every event up to this seq was delivered, skipped by the filters, or dropped.
+    pub cursor: u64,
+    /// Events in the log after the cursor.
+    pub pending: u64,
+    pub delivered: u64,
+    pub failures: u64,
+    pub consecutive_failures: u32,
+    pub dropped: u64,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    /// False for a sink that has a cursor in the store but is no longer configured.
+    pub configured: bool,
+}
+
+/// The change summary between two versions, for `diff --summary`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeView {
+    pub id: u64,
+    pub url: String,
+    pub from: u32,
+    pub to: u32,
+    pub change: ChangeSummary,
 }
 
 /// An article with the text of its latest version, for `show`.
@@ -161,6 +195,62 @@ pub fn history(store: &Store, target: &str) -> Result<Vec<VersionRecord>, QueryE
     Ok(store.versions(article.id)?)
 }
 
+/// The versions `from` and `to` of an article (default: the last two), checked to exist.
+fn version_pair(article: &ArticleRecord, from: Option<u32>, to: Option<u32>) -> Result<(u32, u32), QueryError> {
+    let to = to.unwrap_or(article.versions);
+    let from = from.unwrap_or(to.saturating_sub(1).max(1));
+    for n in [from, to] {
+        if n == 0 || n > article.versions {
+            return Err(QueryError::BadArgument(format!(
+                "article {} has versions 1 to {}; there is no version {n}",
+                article.id, article.versions
+            )));
+        }
+    }
+    Ok((from, to))
+}
+
+/// The change summary between versions `from` and `to` (default: the last two).
+pub fn change(store: &Store, target: &str, from: Option<u32>, to: Option<u32>) -> Result<ChangeView, QueryError> {
+    let article = resolve(store, target)?;
+    let (from, to) = version_pair(&article, from, to)?;
+    let change = event::summary(store, article.id, from, to).map_err(QueryError::NotFound)?;
+    Ok(ChangeView { id: article.id, url: article.url, from, to, change })
+}
+
+/// Every configured sink (and any with a cursor left in the store) with its delivery state.
+pub fn sinks(store: &Store, config: Option<&Config>) -> Result<Vec<SinkView>, QueryError> {
+    let states = store.sink_states()?;
+    let view = |name: &str, kind: &str, target: String, configured: bool| -> Result<SinkView, QueryError> {
+        let s = states.iter().find(|s| s.name == name).cloned().unwrap_or_default();
+        Ok(SinkView {
+            name: name.to_string(),
+            kind: kind.to_string(),
+            target,
+            pending: store.events_pending_after(s.cursor)?,
+            cursor: s.cursor,
+            delivered: s.delivered,
+            failures: s.failures,
+            consecutive_failures: s.consecutive_failures,
+            dropped: s.dropped,
+            last_success: s.last_success,
+            last_error: s.last_error,
+            last_error_at: s.last_error_at,
+            configured,
+        })
+    };
+    let mut out = Vec::new();
+    for s in config.map(|c| c.sinks.as_slice()).unwrap_or_default() {
+        out.push(view(&s.name, s.kind.name(), s.kind.target(), true)?);
+    }
+    for s in &states {
+        if !out.iter().any(|v| v.name == s.name) {
+            out.push(view(&s.name, "-", "-".into(), false)?);
+        }
+    }
+    Ok(out)
+}
+
 /// A unified diff between versions `from` and `to` (default: the last two).
 pub fn diff(
     store: &Store,
@@ -212,6 +302,13 @@ pub enum Request {
         to: Option<u32>,
         inline: bool,
     },
+    /// The change summary between two versions (`diff --summary`).
+    Change {
+        target: String,
+        from: Option<u32>,
+        to: Option<u32>,
+    },
+    Sinks,
     /// Events after `after_seq` (and not before `since`).
     Events {
         since: Option<DateTime<Utc>>,
@@ -236,7 +333,9 @@ pub enum Answer {
     Show(Box<ArticleWithText>),
     History(Vec<VersionRecord>),
     Diff(String),
-    Events(Vec<EventRecord>),
+    Events(Vec<Event>),
+    Change(Box<ChangeView>),
+    Sinks(Vec<SinkView>),
 }
 
 /// A query error as it travels over the socket.
@@ -275,6 +374,8 @@ pub fn answer(store: &Store, config: Option<&Config>, request: &Request) -> Resu
         Request::Show { target } => Answer::Show(Box::new(show(store, target)?)),
         Request::History { target } => Answer::History(history(store, target)?),
         Request::Diff { target, from, to, inline } => Answer::Diff(diff(store, target, *from, *to, *inline)?),
+        Request::Change { target, from, to } => Answer::Change(Box::new(change(store, target, *from, *to)?)),
+        Request::Sinks => Answer::Sinks(sinks(store, config)?),
         Request::Events { since, after_seq } => Answer::Events(events_after(store, *since, *after_seq)?),
         Request::Export => {
             return Err(QueryError::BadArgument("export is streamed, not answered in one line".into()));
@@ -294,14 +395,15 @@ pub fn answer(store: &Store, config: Option<&Config>, request: &Request) -> Resu
     })
 }
 
-fn events_after(store: &Store, since: Option<DateTime<Utc>>, after_seq: u64) -> Result<Vec<EventRecord>, QueryError> {
+/// Events with their change summaries, as `events` prints them.
+fn events_after(store: &Store, since: Option<DateTime<Utc>>, after_seq: u64) -> Result<Vec<Event>, QueryError> {
     let mut out = Vec::new();
     for ev in store.events_after(after_seq) {
         let ev = ev?;
         if since.is_some_and(|s| ev.time < s) {
             continue;
         }
-        out.push(ev);
+        out.push(event::load(store, ev));
     }
     Ok(out)
 }

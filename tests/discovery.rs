@@ -1,7 +1,8 @@
 //! Finding and adding sources: `discover` on a home page with alternates and on one with none (common paths,
 //! robots.txt sitemaps), through the crawler's address guard; `add` on a commented config (comments kept,
 //! duplicates refused, a running daemon picks it up on SIGHUP); OPML export, import of Miniflux, Feedly and
-//! NetNewsWire exports, `--append`, and a round trip that keeps every feed.
+//! NetNewsWire exports, `--append`, and a round trip that keeps every feed; a sharded config is edited and
+//! exported whole.
 
 mod common;
 
@@ -421,4 +422,61 @@ fn an_opml_round_trip_keeps_every_feed() {
     };
     assert_eq!(parse(&empty), parse(&env));
     assert_eq!(parse(&empty).len(), 4);
+}
+
+/// `[crawler] shard` (issue 12) splits the feeds a daemon polls, not the file: `add`, `opml` and `extract --feed`
+/// see every `[[feed]]`, so a URL or name of another shard is known, and an export lists the whole file.
+#[test]
+fn a_sharded_config_is_added_to_exported_and_imported_whole() {
+    use presswatch::config::Shard;
+    // Two URLs of the two shards of "0/2" (the shard of a URL is fixed by its blake3 hash). They are loopback
+    // URLs the address guard refuses: nothing here may reach a network, even if a check is skipped.
+    let url_of = |shard: u64| {
+        (0..)
+            .map(|i| format!("http://127.0.0.1:9/feed{i}.rss"))
+            .find(|u| Shard::of(u, 2) == shard)
+            .expect("some URL hashes to each shard")
+    };
+    let (ours, theirs) = (url_of(0), url_of(1));
+    let feeds = format!(
+        "[[feed]]\nname = \"ours\"\nurl = \"{ours}\"\n\n[[feed]]\nname = \"theirs\"\nurl = \"{theirs}\"\ndrop = [\".ad\"]\n"
+    );
+    let env = env_with("shard = \"0/2\"", &feeds);
+    let polled: Vec<String> = env.query(&["feeds"]).iter().map(|f| s(&f["name"]).to_string()).collect();
+    assert_eq!(polled, ["ours"], "this daemon polls its shard only");
+
+    let before = std::fs::read_to_string(&env.config).unwrap();
+    let r = env.run(&["add", &theirs, "--name", "again"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("{theirs} is already configured as feed `theirs`")), "{}", r.stderr);
+    let r = env.run(&["add", "http://127.0.0.1:9/elsewhere", "--name", "theirs"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("a feed named `theirs` is already configured"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&env.config).unwrap(), before);
+
+    let r = env.run(&["opml", "export"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let urls: Vec<&str> = r.stdout.lines().filter_map(|l| l.split("xmlUrl=\"").nth(1)?.split('"').next()).collect();
+    assert_eq!(urls, [ours.as_str(), theirs.as_str()]);
+
+    let file = env.path().join("subs.opml");
+    std::fs::write(
+        &file,
+        format!("<opml version=\"2.0\"><body><outline text=\"t\" xmlUrl=\"{theirs}\"/></body></opml>"),
+    )
+    .unwrap();
+    let r = env.run(&["opml", "import", file.to_str().unwrap()]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("skipped {theirs}: already configured as feed `theirs`")), "{}", r.stderr);
+
+    // `extract --feed` uses the other shard's noise rules too.
+    let page = env.path().join("page.html");
+    std::fs::write(
+        &page,
+        article_page("Tin", "Một câu của bài.").replace("</h1>", "</h1><p class=\"ad\">Quảng cáo ở đây.</p>"),
+    )
+    .unwrap();
+    let r = env.run(&["extract", "--feed", "theirs", "--json", page.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stdout.contains("Quảng cáo") && r.stdout.contains("Một câu của bài."), "{}", r.stdout);
 }

@@ -115,8 +115,13 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
     let server = tokio::spawn(socket::serve(listener, store.clone(), shared_config.clone()));
 
     let progress = Arc::new(AtomicI64::new(now_ms()));
+    // Sink cursors before the first pass, so a sink configured from the start gets its events; delivery runs
+    // beside the poll loop, one task per sink, and is restarted with the sinks of a reloaded config.
+    crate::sink::init_all(&config.sinks, &store);
     let mut crawler = Crawler::new(config.clone(), store.clone())?.with_progress(progress.clone());
     crawler.log_unlogged_events();
+    crate::crawl::log_shard(&config);
+    let mut sink_tasks = crate::sink::spawn_all(&config.sinks, &store);
     let mut schedule = Schedule::new(&config, &store, Utc::now());
 
     let watchdog = notify::watchdog_interval().map(|every| {
@@ -177,6 +182,12 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
                         *shared_config.write().expect("config lock") = config.clone();
                         crawler = c.with_progress(progress.clone());
                         schedule.sync(&config, &store, Utc::now());
+                        for t in sink_tasks.drain(..) {
+                            t.abort();
+                        }
+                        crate::sink::init_all(&config.sinks, &store);
+                        sink_tasks = crate::sink::spawn_all(&config.sinks, &store);
+                        crate::crawl::log_shard(&config);
                         tracing::info!(event = "config.reloaded", feeds = config.feeds.len(), "configuration reloaded");
                     }
                     Err(e) => {
@@ -250,6 +261,10 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
         _ = second_signal => exit_now(&store),
     }
     server.abort();
+    // A delivery in flight is abandoned: its event stays after the cursor and goes out, with the same id, next time.
+    for t in sink_tasks {
+        t.abort();
+    }
     for task in [watchdog, metrics_server].into_iter().flatten() {
         task.abort();
     }

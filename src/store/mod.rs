@@ -10,6 +10,7 @@
 //! - `rechecks`: due time (ms) ‖ id → () — so finding due re-checks costs the number due, not the store size
 //! - `meta`: counters
 //! - `feeds`: feed name → [`FeedState`]
+//! - `sinks`: sink name → [`SinkState`] (delivery cursors, see `sinks.rs`)
 //!
 //! One observation of a page is applied in one sled transaction over the first eight trees, then flushed, so
 //! an article, its version, its aliases and its event are stored together or not at all.
@@ -17,6 +18,7 @@
 mod backup;
 mod observe;
 pub mod records;
+mod sinks;
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +29,7 @@ use sled::Transactional;
 pub use backup::{ImportStats, Record};
 pub use observe::{next_recheck, Observation, Outcome};
 pub use records::{ArticleRecord, EntryState, EventRecord, FeedState, SitemapPart, VersionRecord};
+pub use sinks::SinkState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -59,6 +62,7 @@ pub struct Store {
     rechecks: sled::Tree,
     meta: sled::Tree,
     feeds: sled::Tree,
+    sinks: sled::Tree,
 }
 
 pub(crate) fn to_json<T: Serialize>(v: &T) -> Vec<u8> {
@@ -141,6 +145,7 @@ impl Store {
             rechecks: t("rechecks")?,
             meta: t("meta")?,
             feeds: t("feeds")?,
+            sinks: t("sinks")?,
             path: path.to_path_buf(),
             db,
         })
