@@ -6,6 +6,7 @@
 
 pub mod canon;
 pub mod change;
+pub mod churn;
 pub mod cli;
 pub mod client;
 pub mod config;

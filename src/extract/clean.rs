@@ -358,6 +358,48 @@ static CREDIT_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
+/// Pieces of a byline or footer line that say nothing of the story: dates with month names, times, reading
+/// times, copyright notices, phone numbers. A line made of these alone (with separators) is the page's own
+/// metadata: it changes with the page ("7 min read", "© 2025") and not with the article.
+static METADATA_PIECES: LazyLock<Regex> = LazyLock::new(|| {
+    let month = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?";
+    let weekday = r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?";
+    let pieces = [
+        format!(r"({weekday}\s+)?{month}\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}"),
+        format!(r"({weekday}\s+)?\d{{1,2}}(st|nd|rd|th)?\s+{month},?\s+\d{{4}}"),
+        r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}".to_string(),
+        r"\d{1,2}[:h]\d{2}(:\d{2})?\s*(am|pm|sa|ch)?".to_string(),
+        r"(thứ (hai|ba|tư|năm|sáu|bảy)|chủ nhật),?".to_string(),
+        r"ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(\s+năm\s+\d{4})?".to_string(),
+        r"\d+(\s*[-–]\s*\d+)?\s*(minutes?|mins|min|phút|นาที)(\s+(reading|read|đọc|อ่าน))?".to_string(),
+        r"(reading time|read time|thời gian đọc)\s*:?".to_string(),
+        r"(copyright|bản quyền)\s*(©|\(c\))?(\s*\d{4}(\s*[-–]\s*\d{4})?)?".to_string(),
+        r"©\s*(\d{4}(\s*[-–]\s*\d{4})?)?".to_string(),
+        r"(all rights reserved|bảo lưu mọi quyền)\.?".to_string(),
+        r"(tel|phone|fax|hotline|điện thoại|đt|โทร)\.?\s*:?".to_string(),
+        r"\+?\(?\d{1,4}\)?([\s.\-]?\(?\d{2,4}\)?){2,5}".to_string(),
+        r"(gmt|utc|ict|est|edt|pst|pdt|cet|cest)([+\-]\d{1,2}(:\d{2})?)?".to_string(),
+    ];
+    Regex::new(&format!("(?i){}", pieces.join("|"))).expect("valid regex")
+});
+
+static COPYRIGHT_NOTICE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\W*(©|\(c\)\s*\d{4}|copyright\s*(©|\(c\)|\d{4})|bản quyền\s*(©|thuộc))").expect("valid regex")
+});
+
+/// A line of metadata pieces only (see METADATA_PIECES) and a piece that is not a plain number.
+fn is_metadata_line(line: &str) -> bool {
+    if line.chars().count() > 160 {
+        return false;
+    }
+    // "© 2025 Báo Quốc tế. All rights reserved.": whatever follows the notice is the owner's name.
+    if COPYRIGHT_NOTICE.is_match(line) {
+        return true;
+    }
+    let rest = METADATA_PIECES.replace_all(line, " ");
+    rest.len() < line.len() && !rest.chars().any(|c| c.is_alphanumeric())
+}
+
 /// A line that is only a date and/or a time ("27/11/2026 08:15", "08:15", "2026-11-27"): the page's timestamp.
 static DATE_TIME_ONLY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^[\s|·•,(]*(\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}[\s,|·•\-]*(\d{1,2}[:h]\d{2}(:\d{2})?)?|\d{1,2}[:h]\d{2}(:\d{2})?)\s*(am|pm|sa|ch|gmt|utc|ict|[+\-]\d{2}:?\d{2}|\(gmt[+\-]\d{1,2}\))?[\s|·•)]*$")
@@ -386,7 +428,7 @@ pub fn is_chrome_line(line: &str) -> bool {
     if chars <= 60 && FOLLOW_PREFIX.is_match(line) {
         return true;
     }
-    if CREDIT_PREFIX.is_match(line) || DATE_TIME_ONLY.is_match(line) {
+    if CREDIT_PREFIX.is_match(line) || DATE_TIME_ONLY.is_match(line) || is_metadata_line(line) {
         return true;
     }
     if RELATIVE_TIME.is_match(line) || (STAMP_PREFIX.is_match(line) && line.chars().any(|c| c.is_ascii_digit())) {
@@ -444,6 +486,17 @@ mod tests {
             "Photo: Hau Dinh, AP",
             "Ảnh: Tuấn Anh",
             "Credit: EPA",
+            "March 1, 2024",
+            "May 06, 2025 · 7 min read",
+            "June 11, 2025 5 min",
+            "2–4 minutes",
+            "Copyright © 2025 ",
+            "© 2025 Báo Quốc tế. All rights reserved.",
+            "(800) 677-7887",
+            "+61-448-061-727",
+            "Tel: +84 24 3826 3545",
+            "Thứ Ba, 27/11/2026 08:15 (GMT+7)",
+            "12th March 2025",
         ] {
             assert!(is_chrome_line(l), "{l} should be chrome");
         }
@@ -462,6 +515,10 @@ mod tests {
             "120",
             "3-1",
             "20.000",
+            "2026",
+            "Copyright law protects the 2025 edition of the book.",
+            "Call (800) 677-7887 to book a free consultation with our team.",
+            "March 1, 2024 was the day the law came into force.",
         ] {
             assert!(!is_chrome_line(l), "{l} should be kept");
         }

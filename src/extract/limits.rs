@@ -40,12 +40,13 @@ pub fn check(html: &str) -> Result<(), ExtractError> {
         if name_len == 0 || !(bytes[start].is_ascii_alphabetic() || bytes[start] == b'!') {
             continue;
         }
-        let name = html[start..start + name_len].to_ascii_lowercase();
+        let name = &html[start..start + name_len];
+        let is_in = |list: &[&str]| list.iter().any(|n| n.eq_ignore_ascii_case(name));
         let end = memchr(b'>', &bytes[start..]).map_or(bytes.len(), |e| start + e);
         let self_closing = end > start && bytes[end - 1] == b'/';
         i = end.min(bytes.len());
         if closing {
-            if !NOT_NESTING.contains(&name.as_str()) {
+            if !is_in(NOT_NESTING) {
                 depth = depth.saturating_sub(1);
             }
             continue;
@@ -54,13 +55,13 @@ pub fn check(html: &str) -> Result<(), ExtractError> {
         if elements > MAX_ELEMENTS {
             return Err(ExtractError::TooLarge);
         }
-        if RAW_TEXT.contains(&name.as_str()) {
+        if is_in(RAW_TEXT) {
             // Skip to the matching end tag: a script's "<div" is not an element.
             let close = format!("</{name}");
             i = find_ignore_case(bytes, i, close.as_bytes()).unwrap_or(bytes.len());
             continue;
         }
-        if !self_closing && !NOT_NESTING.contains(&name.as_str()) {
+        if !self_closing && !is_in(NOT_NESTING) {
             depth += 1;
             deepest = deepest.max(depth);
             if deepest > MAX_DEPTH {
