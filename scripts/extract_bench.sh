@@ -1,40 +1,41 @@
 #!/usr/bin/env bash
-# Extraction benchmark (issue 4): presswatch's extract() and, when it is installed, Python trafilatura on the
-# same pages with the same tokenisation; prints both reports and the figures side by side.
+# Extraction benchmark (issues 4 and 9): presswatch's extractor and Python trafilatura on the real pages of
+# ../shared/corpus (WCXB dev articles, Zyte benchmark, Mozilla Readability pages), each set in two halves by id,
+# accuracy and CPU time per page side by side; then WCXB's own scoring through ../shared/tools/wcxb.py.
 #
-#   scripts/extract_bench.sh [--corpus DIR] [--repeat N] [--json]
+#   scripts/extract_bench.sh [--corpus DIR]
 #
-# presswatch: examples/extract_bench.rs (release build; the first build takes minutes).
-# trafilatura: scripts/trafilatura_bench.py (pip install trafilatura lxml_html_clean).
+# Needs a Python with trafilatura (default /tmp/peers/bin/python, else python3; set PYTHON=...):
+#   python3 -m venv /tmp/peers && /tmp/peers/bin/pip install trafilatura lxml_html_clean lxml
 set -euo pipefail
-
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-
-json=0
-args=()
-for a in "$@"; do
-    if [ "$a" = "--json" ]; then json=1; else args+=("$a"); fi
-done
-
-if ! command -v python3 >/dev/null 2>&1; then
-    echo "python3 not found: presswatch only, trafilatura not run"
-    exec cargo run --quiet --release --example extract_bench -- ${args[@]+"${args[@]}"}
+corpus="$root/../shared/corpus"
+if [ "${1:-}" = "--corpus" ]; then corpus="$2"; fi
+if [ ! -d "$corpus" ]; then
+    echo "the corpus is missing at $corpus: nothing to measure (it lives in ../shared/corpus)"
+    exit 1
 fi
-
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-
-files=("$tmp/presswatch.json")
-cargo run --quiet --release --example extract_bench -- ${args[@]+"${args[@]}"} --json >"$tmp/presswatch.json"
-if python3 -c "import trafilatura" >/dev/null 2>&1; then
-    python3 scripts/trafilatura_bench.py ${args[@]+"${args[@]}"} --json >"$tmp/trafilatura.json"
-    files+=("$tmp/trafilatura.json")
+py="${PYTHON:-}"
+if [ -z "$py" ]; then
+    for c in /tmp/peers/bin/python python3; do
+        if "$c" -c "import trafilatura" 2>/dev/null; then py="$c"; break; fi
+    done
+fi
+peer="${PEER_DIR:-$root/target/peer-texts}"
+cargo build --quiet --release --example extract_eval
+cargo build --quiet --release
+if [ -n "$py" ]; then
+    if [ ! -f "$peer/timing.json" ]; then
+        echo "trafilatura's texts and times, once (minutes): $peer"
+        "$py" scripts/peer_texts.py "$peer" --corpus "$corpus"
+    fi
+    target/release/examples/extract_eval --corpus "$corpus" --peer "$peer"
+    if [ -f "$root/../shared/tools/wcxb.py" ]; then
+        "$py" "$root/../shared/tools/wcxb.py" --bin target/release/presswatch 2>"$root/target/wcxb-report.json" | tail -n 1
+        echo "(WCXB's report, with the worst pages: target/wcxb-report.json)"
+    fi
 else
-    echo "trafilatura is not installed (pip install trafilatura lxml_html_clean): presswatch only"
-    echo
+    echo "no Python with trafilatura (pip install trafilatura): presswatch only"
+    target/release/examples/extract_eval --corpus "$corpus"
 fi
-
-compare=(python3 scripts/trafilatura_bench.py --compare "${files[@]}")
-if [ "$json" = 1 ]; then compare+=(--json); fi
-"${compare[@]}"
