@@ -19,3 +19,4 @@ pub mod metrics;
 pub mod normalize;
 pub mod query;
 pub mod store;
+pub mod web;
