@@ -59,6 +59,18 @@ impl PassStats {
     }
 }
 
+/// Where a pass stands, for a progress display: feeds to poll, pages queued once the feeds are in, and the
+/// counts so far.
+#[derive(Debug, Clone, Default)]
+pub struct PassProgress {
+    pub feeds: usize,
+    pub pages: usize,
+    pub stats: PassStats,
+}
+
+/// Called after every finished feed poll and page.
+pub type ProgressFn = Arc<dyn Fn(&PassProgress) + Send + Sync>;
+
 /// Why a page is fetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reason {
@@ -99,6 +111,8 @@ pub struct Crawler {
     extract_slots: Arc<Semaphore>,
     /// Unix milliseconds of the last finished feed or page, for the daemon's watchdog.
     progress: Arc<AtomicI64>,
+    /// A progress display (`once` on a terminal).
+    on_progress: Option<ProgressFn>,
 }
 
 /// A pseudo-random fraction in [0, 1) per call (std's randomly keyed hasher; no crate needed for jitter).
@@ -124,6 +138,7 @@ impl Crawler {
             fetcher,
             extract_slots: Arc::new(Semaphore::new(cores)),
             progress: Arc::new(AtomicI64::new(0)),
+            on_progress: None,
         })
     }
 
@@ -147,6 +162,18 @@ impl Crawler {
     pub fn with_progress(mut self, progress: Arc<AtomicI64>) -> Crawler {
         self.progress = progress;
         self
+    }
+
+    /// Reports the pass's progress to `f` after every finished feed poll and page.
+    pub fn with_pass_progress(mut self, f: ProgressFn) -> Crawler {
+        self.on_progress = Some(f);
+        self
+    }
+
+    fn report(&self, feeds: usize, pages: usize, stats: &PassStats) {
+        if let Some(f) = &self.on_progress {
+            f(&PassProgress { feeds, pages, stats: stats.clone() });
+        }
     }
 
     fn tick(&self) {
@@ -179,6 +206,7 @@ impl Crawler {
                 continue;
             };
             stats.add(&feed_stats);
+            self.report(feeds.len(), 0, &stats);
             for job in feed_jobs {
                 match jobs.get_mut(job.url.as_str()) {
                     Some(existing) => {
@@ -198,6 +226,8 @@ impl Crawler {
             jobs.insert(job.url.to_string(), job);
         }
 
+        let pages = order.len();
+        self.report(feeds.len(), pages, &stats);
         let mut fetches = JoinSet::new();
         for url in order {
             let job = jobs.remove(&url).expect("every ordered URL has a job");
@@ -213,6 +243,7 @@ impl Crawler {
                     stats.page_errors += 1;
                 }
             }
+            self.report(feeds.len(), pages, &stats);
         }
         if let Err(e) = self.store.flush() {
             tracing::error!(error = %e, "cannot flush the store");

@@ -10,6 +10,7 @@ pub mod config;
 pub mod crawl;
 pub mod daemon;
 pub mod decode;
+pub mod demo;
 pub mod diff;
 pub mod extract;
 pub mod feed;

@@ -1,7 +1,7 @@
 //! The `presswatch` binary: parses the command line, loads the configuration and dispatches.
 //! Exit codes: 0 success, 2 bad usage or configuration, 1 any other fatal error.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -51,7 +51,7 @@ impl From<std::io::Error> for Fatal {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(cli.command, Command::Once | Command::Run) {
+    if matches!(cli.command, Command::Once | Command::Run | Command::Demo { .. }) {
         log::init(cli.log_format, Target::Stdout, "info");
     } else {
         log::init(cli.log_format, Target::Stderr, "warn");
@@ -127,6 +127,23 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
     let mut out = std::io::stdout();
     let config_path = config::resolve_path(cli.config.as_deref());
     match cli.command {
+        Command::Completions { shell } => {
+            presswatch::cli::completions(shell, &mut out);
+        }
+        Command::Man { dir: None } => presswatch::cli::man(&mut out)?,
+        Command::Man { dir: Some(dir) } => presswatch::cli::man_pages(&dir)
+            .map_err(|e| Fatal::other(format!("cannot write the man pages into {}: {e}", dir.display())))?,
+        Command::Demo { listen } => {
+            runtime()?.block_on(presswatch::demo::run(listen)).map_err(Fatal::other)?;
+        }
+        Command::Status { json } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            // Whether a daemon answers is the first thing status says; the answer itself comes the usual way.
+            let daemon = client::connect(&cfg).is_some();
+            if let Answer::Status(s) = ask(&cfg, &Request::Status)? {
+                output::status(&mut out, &cfg, daemon, &s, json)?;
+            }
+        }
         Command::Extract { url, files, feed, explain, json } => {
             let options = match feed {
                 Some(name) => {
@@ -193,9 +210,19 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         Command::Once => {
             let cfg = Arc::new(load_config(cli.config.as_deref())?);
             let store = open_store_waiting(&cfg)?;
-            let crawler = crawl::Crawler::new(cfg.clone(), store).map_err(Fatal::other)?;
+            let mut crawler = crawl::Crawler::new(cfg.clone(), store).map_err(Fatal::other)?;
+            // A progress bar only for a person watching: nothing of it in a pipe, a file or the journal.
+            let bar = std::io::stdout().is_terminal().then(output::pass_bar);
+            if let Some(bar) = &bar {
+                log::show_progress(bar.clone());
+                let shown = bar.clone();
+                crawler = crawler.with_pass_progress(Arc::new(move |p| output::update_pass_bar(&shown, p)));
+            }
             crawler.log_unlogged_events();
             runtime()?.block_on(crawler.pass(&cfg.feeds));
+            if let Some(bar) = bar {
+                bar.finish();
+            }
             crawler.store().flush().map_err(Fatal::other)?;
         }
         Command::Feeds { json } => {

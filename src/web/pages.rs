@@ -145,7 +145,7 @@ fn event_row(e: &EventRecord) -> Markup {
         span.what {
             (article_link(e.id, e.title.as_deref().unwrap_or("")))
             @if let (Some(v), "article.edited") = (e.version, e.event.as_str()) {
-                " " a.diff href=(diff_href(e.id, v.saturating_sub(1).max(1), v)) { "version " (v) ": see the diff" }
+                " " a.difflink href=(diff_href(e.id, v.saturating_sub(1).max(1), v)) { "version " (v) ": see the diff" }
             }
             @if let Some(alias) = &e.alias_of { " " span.note { "alias of " (alias) } }
         }
@@ -265,9 +265,9 @@ pub fn diff(d: &DiffView, layout_: DiffLayout) -> Markup {
                 input type="hidden" name="view" value=(if layout_ == DiffLayout::Inline { "inline" } else { "side" });
                 button type="submit" { "Compare" }
                 span.views {
-                    a.current[layout_ == DiffLayout::Side] href=(href("side")) { "side by side" }
+                    a class=[(layout_ == DiffLayout::Side).then_some("current")] href=(href("side")) { "side by side" }
                     " · "
-                    a.current[layout_ == DiffLayout::Inline] href=(href("inline")) { "inline" }
+                    a class=[(layout_ == DiffLayout::Inline).then_some("current")] href=(href("inline")) { "inline" }
                 }
             }
             @if removed + added == 0 {
