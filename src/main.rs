@@ -77,6 +77,15 @@ fn runtime() -> Result<tokio::runtime::Runtime, Fatal> {
     tokio::runtime::Runtime::new().map_err(|e| Fatal::other(format!("cannot start the async runtime: {e}")))
 }
 
+/// Runs the daemon (or the demo) to its end, then leaves without waiting for queries still in the blocking pool:
+/// a client's `events --follow` may hold one for up to 30 s, and the store is already flushed.
+fn run_to_end(work: impl std::future::Future<Output = anyhow::Result<()>>) -> Result<(), Fatal> {
+    let rt = runtime()?;
+    let result = rt.block_on(work);
+    rt.shutdown_timeout(Duration::from_secs(1));
+    result.map_err(Fatal::other)
+}
+
 /// Answers a query through the daemon's socket when a daemon runs, else from the store directly. Another
 /// query (or a daemon starting, or a `once` pass) may hold the store for a moment, so a locked store is retried
 /// for a few seconds, going to the daemon's socket as soon as one answers.
@@ -134,7 +143,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         Command::Man { dir: Some(dir) } => presswatch::cli::man_pages(&dir)
             .map_err(|e| Fatal::other(format!("cannot write the man pages into {}: {e}", dir.display())))?,
         Command::Demo { listen } => {
-            runtime()?.block_on(presswatch::demo::run(listen)).map_err(Fatal::other)?;
+            run_to_end(presswatch::demo::run(listen))?;
         }
         Command::Status { json } => {
             let cfg = load_config(cli.config.as_deref())?;
@@ -159,7 +168,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         }
         Command::Run => {
             let cfg = load_config(cli.config.as_deref())?;
-            runtime()?.block_on(daemon::run(config_path, cfg)).map_err(Fatal::other)?;
+            run_to_end(daemon::run(config_path, cfg))?;
         }
         Command::Export { output } => {
             let cfg = load_config(cli.config.as_deref())?;

@@ -8,12 +8,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::daemon::Daemon;
 use common::{FeedSpec, Resp, Server, TestEnv};
 
 const HOSTILE: &str = "<img src=x onerror=alert(1)> Tin nóng";
@@ -71,45 +71,6 @@ fn site() -> Server {
     server.route("/th.html", Resp::html(page("นายกรัฐมนตรีเยือนเวียดนาม", "th", TH)));
     server.route("/hostile.html", Resp::html(page(HOSTILE, "vi", HOSTILE_BODY)));
     server
-}
-
-/// A running `presswatch run`; killed if the test fails.
-struct Daemon {
-    child: Child,
-    lines: Arc<Mutex<Vec<String>>>,
-}
-
-impl Daemon {
-    fn start(env: &TestEnv) -> Daemon {
-        let mut cmd = Command::new(common::bin());
-        cmd.args(["--config", env.config.to_str().unwrap(), "--log-format", "json", "run"]);
-        common::clean_env(&mut cmd);
-        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("start presswatch run");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let (out, sink) = (child.stdout.take().unwrap(), lines.clone());
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
-        Daemon { child, lines }
-    }
-
-    fn logged(&self, event: &str) -> usize {
-        self.lines.lock().unwrap().iter().filter(|l| l.contains(&format!("\"event\":\"{event}\""))).count()
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while self.child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn free_port() -> u16 {
@@ -224,11 +185,7 @@ fn the_web_view_shows_events_diffs_and_hostile_headlines_as_text_in_a_real_brows
         &format!("[http]\nlisten = \"127.0.0.1:{port}\"\n[defaults]\ninterval = \"1s\"\n"),
     );
     let daemon = Daemon::start(&env);
-    let deadline = Instant::now() + Duration::from_secs(40);
-    while daemon.logged("article.edited") < 1 {
-        assert!(Instant::now() < deadline, "no edit within 40 s:\n{}", daemon.lines.lock().unwrap().join("\n"));
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    daemon.wait_for("article.edited", 1, Duration::from_secs(40));
     assert_eq!(daemon.logged("article.new"), 3);
     let base = format!("http://127.0.0.1:{port}");
     let events = env.query(&["events"]);
