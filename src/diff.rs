@@ -305,4 +305,11 @@ mod tests {
         assert_eq!(old[0].parts, vec![Part { text: "Một câu hoàn toàn cũ".into(), changed: true }]);
         assert_eq!(new[0].parts, vec![Part { text: "Hoàn toàn khác hẳn đi".into(), changed: true }]);
     }
+
+    #[test]
+    fn a_space_between_two_changes_joins_them() {
+        let (a, b) = inline_marks("Giá tăng 5 phần trăm trong quý", "Giá giảm 7 phần trăm trong quý");
+        assert_eq!(a, "Giá [-tăng 5-] phần trăm trong quý");
+        assert_eq!(b, "Giá {+giảm 7+} phần trăm trong quý");
+    }
 }

@@ -217,6 +217,12 @@ fn the_web_view_shows_events_diffs_and_hostile_headlines_as_text_in_a_real_brows
     let none = dom(&chromium, &format!("{base}/?since=2999-01-01T00:00:00Z"));
     assert_eq!(none.select("li.event").length(), 0);
     assert_eq!(texts(&none, "p.empty"), ["No events match."]);
+    // The next page: events older than seq 3, newest first.
+    let older = dom(&chromium, &format!("{base}/?before=3"));
+    let seqs: Vec<u64> = events.iter().filter(|e| common::n(&e["seq"]) < 3).map(|e| common::n(&e["seq"])).collect();
+    assert_eq!(seqs, [1, 2]);
+    assert_eq!(texts(&older, "li.event .kind"), ["article.new", "article.new"]);
+    assert!(http(port, "GET", "/?since=soon").starts_with("HTTP/1.1 400"));
 
     // The diff page: the old number inside <del>, the new one inside <ins>, side by side and inline.
     for view in ["side", "inline"] {

@@ -122,6 +122,8 @@ fn the_socket_is_0660_with_the_daemons_group_whatever_the_umask() {
     for umask in [0o000, 0o077, 0o027] {
         let (env, socket) = env_with_open_socket_dir();
         let daemon = Daemon::start_with_umask(&env, Some(umask));
+        // Ready is logged once the signal handlers are in place, so the SIGTERM below is a clean stop.
+        daemon.wait_for("daemon.ready", 1, Duration::from_secs(20));
         let meta = wait_for_socket(&socket);
         assert!(meta.file_type().is_socket());
         assert_eq!(meta.permissions().mode() & 0o7777, 0o660, "umask {umask:03o}");
@@ -157,6 +159,7 @@ fn a_member_of_the_daemons_group_can_query_it_and_another_user_cannot() {
     std::fs::set_permissions(env.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
     std::fs::set_permissions(&env.config, std::fs::Permissions::from_mode(0o644)).unwrap();
     let daemon = Daemon::start(&env);
+    daemon.wait_for("daemon.ready", 1, Duration::from_secs(20));
     wait_for_socket(&socket);
     // In the daemon's group (root's, here): the daemon answers.
     let member = status_as_nobody(&env, "0");

@@ -354,3 +354,61 @@ fn change_block(old: &[Line], new: &[Line], paired: bool, l: DiffLayout) -> Mark
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::VersionInfo;
+
+    fn view(old: &str, new: &str) -> DiffView {
+        let t = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let info = |version| VersionInfo { version, content_hash: "h".into(), fetched_at: t, title: "T".into() };
+        let article = ArticleRecord {
+            id: 7,
+            url: "javascript:alert(1)".into(),
+            aliases: vec![],
+            feeds: vec!["f".into()],
+            title: "<b>T</b>".into(),
+            first_seen: t,
+            last_checked: t,
+            last_changed: t,
+            versions: 2,
+            content_hash: "h".into(),
+            published: None,
+            modified: None,
+            lang: None,
+            copies: vec![],
+            fetched_from: None,
+            next_recheck: None,
+        };
+        DiffView { article, from: info(1), to: info(2), blocks: crate::diff::blocks(old, new) }
+    }
+
+    #[test]
+    fn long_unchanged_stretches_fold_and_page_text_stays_text() {
+        let old: Vec<String> = (1..=20).map(|i| format!("Đoạn {i} <script>x</script>")).collect();
+        let mut new = old.clone();
+        new[9] = "Đoạn 10 đã sửa <script>x</script>".into();
+        let html = diff(&view(&old.join("\n"), &new.join("\n")), DiffLayout::Inline).into_string();
+        // Lines 1-9: 6 fold, 3 stay next to the change; lines 11-20: 3 stay, 7 fold.
+        assert_eq!(html.matches("<details class=\"fold\">").count(), 2);
+        assert!(
+            html.contains("<summary>6 unchanged lines</summary>")
+                && html.contains("<summary>7 unchanged lines</summary>")
+        );
+        assert!(html.contains("<ins>đã sửa </ins>"), "{html}");
+        assert!(!html.contains("<script>") && html.contains("&lt;script&gt;x&lt;/script&gt;"));
+        assert!(html.contains("← &lt;b&gt;T&lt;/b&gt;"));
+        let side = diff(&view(&old.join("\n"), &new.join("\n")), DiffLayout::Side).into_string();
+        assert_eq!(side.matches("<div class=\"row change\">").count(), 1);
+    }
+
+    #[test]
+    fn only_http_urls_become_links() {
+        assert_eq!(external("javascript:alert(1)").into_string(), "<span class=\"url\">javascript:alert(1)</span>");
+        assert_eq!(
+            external("https://a.example/?q=\"x\"").into_string(),
+            "<a class=\"url\" href=\"https://a.example/?q=&quot;x&quot;\" rel=\"noopener noreferrer nofollow\">https://a.example/?q=&quot;x&quot;</a>"
+        );
+    }
+}
