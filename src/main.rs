@@ -1,7 +1,7 @@
 //! The `presswatch` binary: parses the command line, loads the configuration and dispatches.
 //! Exit codes: 0 success, 2 bad usage or configuration, 1 any other fatal error.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -53,7 +53,7 @@ impl From<std::io::Error> for Fatal {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(cli.command, Command::Once { .. } | Command::Run) {
+    if matches!(cli.command, Command::Once { .. } | Command::Run | Command::Demo { .. }) {
         log::init(cli.log_format, Target::Stdout, "info");
     } else {
         log::init(cli.log_format, Target::Stderr, "warn");
@@ -103,6 +103,15 @@ fn same_url(a: &str, b: &str) -> bool {
 
 fn runtime() -> Result<tokio::runtime::Runtime, Fatal> {
     tokio::runtime::Runtime::new().map_err(|e| Fatal::other(format!("cannot start the async runtime: {e}")))
+}
+
+/// Runs the daemon (or the demo) to its end, then leaves without waiting for queries still in the blocking pool:
+/// a client's `events --follow` may hold one for up to 30 s, and the store is already flushed.
+fn run_to_end(work: impl std::future::Future<Output = anyhow::Result<()>>) -> Result<(), Fatal> {
+    let rt = runtime()?;
+    let result = rt.block_on(work);
+    rt.shutdown_timeout(Duration::from_secs(1));
+    result.map_err(Fatal::other)
 }
 
 /// Answers a query through the daemon's socket when a daemon runs, else from the store directly. Another
@@ -155,6 +164,23 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
     let mut out = std::io::stdout();
     let config_path = config::resolve_path(cli.config.as_deref());
     match cli.command {
+        Command::Completions { shell } => {
+            presswatch::cli::completions(shell, &mut out);
+        }
+        Command::Man { dir: None } => presswatch::cli::man(&mut out)?,
+        Command::Man { dir: Some(dir) } => presswatch::cli::man_pages(&dir)
+            .map_err(|e| Fatal::other(format!("cannot write the man pages into {}: {e}", dir.display())))?,
+        Command::Demo { listen } => {
+            run_to_end(presswatch::demo::run(listen))?;
+        }
+        Command::Status { json } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            // Whether a daemon answers is the first thing status says; the answer itself comes the usual way.
+            let daemon = client::connect(&cfg).is_some();
+            if let Answer::Status(s) = ask(&cfg, &Request::Status)? {
+                output::status(&mut out, &cfg, daemon, &s, json)?;
+            }
+        }
         Command::Extract { url, files, feed, explain, json } => {
             let options = match feed {
                 Some(name) => {
@@ -170,7 +196,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         }
         Command::Run => {
             let cfg = load_config(cli.config.as_deref())?;
-            runtime()?.block_on(daemon::run(config_path, cfg)).map_err(Fatal::other)?;
+            run_to_end(daemon::run(config_path, cfg))?;
         }
         Command::Export { output } => {
             let cfg = load_config(cli.config.as_deref())?;
@@ -227,10 +253,20 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             if feeds_only {
                 crawler = crawler.feeds_only();
             }
+            // A progress bar only for a person watching: nothing of it in a pipe, a file or the journal.
+            let bar = std::io::stdout().is_terminal().then(output::pass_bar);
+            if let Some(bar) = &bar {
+                log::show_progress(bar.clone());
+                let shown = bar.clone();
+                crawler = crawler.with_pass_progress(Arc::new(move |p| output::update_pass_bar(&shown, p)));
+            }
             crawler.log_unlogged_events();
             crawl::log_shard(&cfg);
             runtime()?.block_on(async {
                 crawler.pass(&cfg.feeds).await;
+                if let Some(bar) = &bar {
+                    bar.finish();
+                }
                 // `--feeds-only` is a look at the sources: it stores no article, and notifies no one.
                 if !feeds_only {
                     sink::deliver_pending(&cfg.sinks, crawler.store()).await;

@@ -1,5 +1,5 @@
-//! The query model: one function per query subcommand, shared by the CLI and (later) the daemon's socket, so
-//! that both paths give the same answers.
+//! The query model: one function per query, shared by the CLI, the daemon's socket and the web view, so that
+//! every path gives the same answers.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -251,6 +251,29 @@ pub fn sinks(store: &Store, config: Option<&Config>) -> Result<Vec<SinkView>, Qu
     Ok(out)
 }
 
+/// An article and two of its versions, `from` and `to` (default: the last two).
+fn two_versions(
+    store: &Store,
+    target: &str,
+    from: Option<u32>,
+    to: Option<u32>,
+) -> Result<(ArticleRecord, VersionRecord, VersionRecord), QueryError> {
+    let article = resolve(store, target)?;
+    let (from, to) = version_pair(&article, from, to)?;
+    let get = |n: u32| -> Result<VersionRecord, QueryError> {
+        store
+            .version(article.id, n)?
+            .ok_or_else(|| QueryError::NotFound(format!("article {} has no version {n}", article.id)))
+    };
+    let (a, b) = (get(from)?, get(to)?);
+    Ok((article, a, b))
+}
+
+/// What a diff compares: the title, a blank line, the text.
+fn diffed_text(v: &VersionRecord) -> String {
+    format!("{}\n\n{}", v.title, v.text)
+}
+
 /// A unified diff between versions `from` and `to` (default: the last two).
 pub fn diff(
     store: &Store,
@@ -259,20 +282,7 @@ pub fn diff(
     to: Option<u32>,
     inline: bool,
 ) -> Result<String, QueryError> {
-    let article = resolve(store, target)?;
-    let to = to.unwrap_or(article.versions);
-    let from = from.unwrap_or(to.saturating_sub(1).max(1));
-    let get = |n: u32| -> Result<VersionRecord, QueryError> {
-        store.version(article.id, n)?.ok_or_else(|| {
-            QueryError::BadArgument(format!(
-                "article {} has versions 1 to {}; there is no version {n}",
-                article.id, article.versions
-            ))
-        })
-    };
-    let (a, b) = (get(from)?, get(to)?);
-    let old = format!("{}\n\n{}", a.title, a.text);
-    let new = format!("{}\n\n{}", b.title, b.text);
+    let (article, a, b) = two_versions(store, target, from, to)?;
     let label = |v: &VersionRecord| {
         format!(
             "{} version {} ({})",
@@ -281,7 +291,167 @@ pub fn diff(
             v.fetched_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         )
     };
-    Ok(crate::diff::unified(&old, &new, &label(&a), &label(&b), inline))
+    Ok(crate::diff::unified(&diffed_text(&a), &diffed_text(&b), &label(&a), &label(&b), inline))
+}
+
+/// A version without its text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionInfo {
+    pub version: u32,
+    pub content_hash: String,
+    pub fetched_at: DateTime<Utc>,
+    pub title: String,
+}
+
+impl From<&VersionRecord> for VersionInfo {
+    fn from(v: &VersionRecord) -> VersionInfo {
+        VersionInfo {
+            version: v.version,
+            content_hash: v.content_hash.clone(),
+            fetched_at: v.fetched_at,
+            title: v.title.clone(),
+        }
+    }
+}
+
+/// The diff of two versions as blocks (every line, changed words marked), for the web view. The same versions,
+/// text and line diff as [`diff`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiffView {
+    pub article: ArticleRecord,
+    pub from: VersionInfo,
+    pub to: VersionInfo,
+    pub blocks: Vec<crate::diff::Block>,
+}
+
+pub fn diff_view(store: &Store, target: &str, from: Option<u32>, to: Option<u32>) -> Result<DiffView, QueryError> {
+    let (article, a, b) = two_versions(store, target, from, to)?;
+    let blocks = crate::diff::blocks(&diffed_text(&a), &diffed_text(&b));
+    Ok(DiffView { article, from: (&a).into(), to: (&b).into(), blocks })
+}
+
+/// Filters of the web view's event list: newest first, at most `limit`, only events older than `before_seq`
+/// when it is set (the next page).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventFilter {
+    pub feed: Option<String>,
+    /// An event name such as `article.edited`.
+    pub event: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub before_seq: Option<u64>,
+    pub limit: usize,
+    // SIGNIFICANCE FILTER (waits for the change summary on `article.edited`): add
+    // `pub significance: Option<String>` here, keep in `recent_events` only the events whose
+    // `change.significance` is at least it, and fill it from the `significance` query parameter in
+    // src/web/mod.rs (`EventsQuery`), where the form has a marked place for its <select>.
+}
+
+/// The most events one request returns.
+pub const MAX_EVENTS: usize = 500;
+
+pub fn recent_events(store: &Store, filter: &EventFilter) -> Result<Vec<Event>, QueryError> {
+    let limit = filter.limit.clamp(1, MAX_EVENTS);
+    let mut out = Vec::new();
+    for ev in store.events_before(filter.before_seq.unwrap_or(u64::MAX)) {
+        let ev = ev?;
+        if filter.since.is_some_and(|s| ev.time < s) {
+            // Newest first: every event after this one is older still.
+            break;
+        }
+        if filter.event.as_ref().is_some_and(|e| *e != ev.event) {
+            continue;
+        }
+        if filter.feed.is_some() && ev.feed != filter.feed {
+            continue;
+        }
+        out.push(event::load(store, ev));
+        if out.len() >= limit {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Folds text for search: decomposed, without combining accents, lower-case, `đ` as `d`; so "hop bao" finds
+/// "họp báo" and "HỌP BÁO".
+fn search_fold(s: &str) -> String {
+    icu_normalizer::DecomposingNormalizerBorrowed::new_nfd()
+        .normalize(s)
+        .chars()
+        .filter(|c| !matches!(*c as u32, 0x0300..=0x036F))
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'đ' { 'd' } else { c })
+        .collect()
+}
+
+/// Articles whose title or URL (canonical or alias) contains `q`, newest first; an id or a URL that names an
+/// article comes first.
+pub fn search(store: &Store, q: &str, limit: usize) -> Result<Vec<ArticleRecord>, QueryError> {
+    let q = q.trim();
+    if q.is_empty() {
+        return Ok(Vec::new());
+    }
+    let limit = limit.clamp(1, MAX_EVENTS);
+    let mut out: Vec<ArticleRecord> = resolve(store, q).ok().into_iter().collect();
+    let needle = search_fold(q);
+    for art in store.articles_newest_first() {
+        if out.len() >= limit {
+            break;
+        }
+        let art = art?;
+        if out.iter().any(|a| a.id == art.id) {
+            continue;
+        }
+        let hit = search_fold(&art.title).contains(&needle)
+            || std::iter::once(&art.url).chain(&art.aliases).any(|u| search_fold(u).contains(&needle));
+        if hit {
+            out.push(art);
+        }
+    }
+    Ok(out)
+}
+
+/// `presswatch status`: one screen of what matters now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusView {
+    pub articles: u64,
+    pub feeds: u64,
+    /// Configured feeds due for a poll now (or never polled).
+    pub feeds_due: Vec<String>,
+    /// Feeds whose last poll failed: name, consecutive errors, last error.
+    pub feeds_failing: Vec<(String, u32, String)>,
+    /// Midnight UTC today, where `events_today` starts.
+    pub today: DateTime<Utc>,
+    /// Events since `today`, per event name.
+    pub events_today: std::collections::BTreeMap<String, u64>,
+    // SINKS: once sinks exist, add their pending deliveries here (`sinks_pending: Vec<(String, u64)>`) and a line
+    // for them in `output::status`.
+}
+
+pub fn status(store: &Store, config: Option<&Config>, now: DateTime<Utc>) -> Result<StatusView, QueryError> {
+    let feeds = feeds(store, config)?;
+    let configured: Vec<&FeedView> = feeds.iter().filter(|f| f.configured).collect();
+    let today = now.date_naive().and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or(now);
+    let mut events_today = std::collections::BTreeMap::new();
+    for ev in store.events_before(u64::MAX) {
+        let ev = ev?;
+        if ev.time < today {
+            break;
+        }
+        *events_today.entry(ev.event).or_insert(0) += 1;
+    }
+    Ok(StatusView {
+        articles: store.article_count() as u64,
+        feeds: configured.len() as u64,
+        feeds_due: configured.iter().filter(|f| f.next_due.is_none_or(|d| d <= now)).map(|f| f.name.clone()).collect(),
+        feeds_failing: configured
+            .iter()
+            .filter(|f| f.errors > 0)
+            .map(|f| (f.name.clone(), f.errors, f.last_error.clone().unwrap_or_default()))
+            .collect(),
+        today,
+        events_today,
+    })
 }
 
 /// A query as it travels from the CLI to the daemon's socket (one JSON line).
@@ -322,6 +492,21 @@ pub enum Request {
         after_seq: u64,
         wait_ms: u64,
     },
+    /// Events newest first, filtered (the web view's list and its Atom feed of edits).
+    RecentEvents(EventFilter),
+    /// Articles by title or URL (the web view's search).
+    Search {
+        q: String,
+        limit: usize,
+    },
+    /// A diff as blocks (the web view's diff page).
+    DiffView {
+        target: String,
+        from: Option<u32>,
+        to: Option<u32>,
+    },
+    /// `presswatch status`.
+    Status,
 }
 
 /// The answer to a [`Request`].
@@ -336,6 +521,8 @@ pub enum Answer {
     Events(Vec<Event>),
     Change(Box<ChangeView>),
     Sinks(Vec<SinkView>),
+    DiffView(Box<DiffView>),
+    Status(Box<StatusView>),
 }
 
 /// A query error as it travels over the socket.
@@ -380,6 +567,10 @@ pub fn answer(store: &Store, config: Option<&Config>, request: &Request) -> Resu
         Request::Export => {
             return Err(QueryError::BadArgument("export is streamed, not answered in one line".into()));
         }
+        Request::RecentEvents(filter) => Answer::Events(recent_events(store, filter)?),
+        Request::Search { q, limit } => Answer::Articles(search(store, q, *limit)?),
+        Request::DiffView { target, from, to } => Answer::DiffView(Box::new(diff_view(store, target, *from, *to)?)),
+        Request::Status => Answer::Status(Box::new(status(store, config, Utc::now())?)),
         Request::WaitEvents { after_seq, wait_ms } => {
             let mut found = events_after(store, None, *after_seq)?;
             if found.is_empty() {
