@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::change::Significance;
 use crate::log::LogFormat;
 
 #[derive(Debug, Parser)]
@@ -128,6 +129,9 @@ pub enum Command {
     Events {
         #[arg(long, value_name = "WHEN")]
         since: Option<String>,
+        /// Only edits whose change is at least this significant: typo (every edit), minor or substantive.
+        #[arg(long, value_name = "LEVEL", value_parser = significance)]
+        significance: Option<Significance>,
         /// Keep waiting for new events.
         #[arg(long)]
         follow: bool,
@@ -226,4 +230,9 @@ pub fn man(out: &mut impl std::io::Write) -> std::io::Result<()> {
 pub fn man_pages(dir: &std::path::Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     clap_mangen::generate_to(<Cli as clap::CommandFactory>::command(), dir)
+}
+
+/// `--significance LEVEL`, with the levels named in the error.
+fn significance(s: &str) -> Result<Significance, String> {
+    Significance::parse(s.trim()).ok_or_else(|| format!("expected typo, minor or substantive, found \"{s}\""))
 }

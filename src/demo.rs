@@ -1,7 +1,7 @@
 //! `presswatch demo`: a first minute for a newcomer, with no internet. A small simulated news site is served on
 //! 127.0.0.1 (three articles in English, Vietnamese and Thai), and the real daemon runs on it with a temporary
 //! store, its feed polled every 5 s and articles re-checked 8 s after they are first seen. The site edits two
-//! of its articles after their first fetch (a corrected number, a one-letter Thai fix), so within about 20 s
+//! of its articles after their first fetch (a corrected number, another weekday in Thai), so within about 20 s
 //! the log shows `article.new` three times, then two `article.edited`, each with the address of its diff page.
 //! Ctrl-C stops the daemon and removes the temporary store.
 
@@ -189,13 +189,15 @@ fn announce_edits(socket: std::path::PathBuf, web: SocketAddr) {
         let request = Request::WaitEvents { after_seq: after, wait_ms: 20_000 };
         match crate::client::ask_at(&socket, &request, Duration::from_secs(30)) {
             Ok(Answer::Events(events)) => {
-                for ev in events.into_iter().map(|e| e.record) {
+                for event in events {
+                    let ev = &event.record;
                     after = ev.seq;
                     if ev.event == "article.edited" {
                         let v = ev.version.unwrap_or(2);
                         tracing::info!(
                             event = "demo.edit",
                             diff = %format!("http://{web}/articles/{}/diff?from={}&to={v}", ev.id, v - 1),
+                            significance = event.significance().map(|s| s.as_str()).unwrap_or(""),
                             title = ev.title.as_deref().unwrap_or(""),
                             "an edit was found: open its diff in a browser"
                         );

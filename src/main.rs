@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
+use presswatch::change::Significance;
 use presswatch::cli::{Cli, Command, OpmlCommand};
 use presswatch::client::{self, ClientError};
 use presswatch::config::{self, Config};
@@ -415,17 +416,18 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 out.write_all(d.as_bytes())?;
             }
         }
-        Command::Events { since, follow, json } => {
+        Command::Events { since, significance, follow, json } => {
             let since = since.map(|s| query::parse_when(&s, chrono::Utc::now())).transpose()?;
             let cfg = load_config(cli.config.as_deref())?;
             let mut last = 0;
-            if let Answer::Events(events) = ask(&cfg, &Request::Events { since, after_seq: 0 })? {
+            if let Answer::Events(mut events) = ask(&cfg, &Request::Events { since, after_seq: 0 })? {
                 last = events.last().map(|e| e.record.seq).unwrap_or(0);
+                events.retain(|e| query::significant(e, significance));
                 output::events(&mut out, &events, json)?;
             }
             if follow {
                 out.flush()?;
-                follow_events(&cfg, last, json, &mut out)?;
+                follow_events(&cfg, last, significance, json, &mut out)?;
             }
         }
     }
@@ -435,7 +437,13 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
 
 /// `events --follow`: waits on the daemon when one runs; otherwise looks into the store once a second,
 /// holding it only for the look so that a daemon can start meanwhile.
-fn follow_events(cfg: &Config, mut last: u64, json: bool, out: &mut impl Write) -> Result<(), Fatal> {
+fn follow_events(
+    cfg: &Config,
+    mut last: u64,
+    significance: Option<Significance>,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<(), Fatal> {
     loop {
         let request = Request::WaitEvents { after_seq: last, wait_ms: 25_000 };
         let events = match client::connect(cfg) {
@@ -464,6 +472,7 @@ fn follow_events(cfg: &Config, mut last: u64, json: bool, out: &mut impl Write) 
         if let Some(e) = events.last() {
             last = e.record.seq;
         }
+        let events: Vec<_> = events.into_iter().filter(|e| query::significant(e, significance)).collect();
         output::events(out, &events, json)?;
         out.flush()?;
     }

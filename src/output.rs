@@ -296,6 +296,8 @@ pub fn status(out: &mut impl Write, cfg: &Config, daemon: bool, s: &StatusView, 
     let counts: Vec<String> = s.events_today.iter().map(|(e, n)| format!("{n} {e}")).collect();
     let counts = if counts.is_empty() { "none".to_string() } else { counts.join(", ") };
     writeln!(out, "events today:  {counts}  (since {})", time(Some(s.today)))?;
-    // SINKS: once sinks exist, print their pending deliveries here (see query::StatusView).
+    let sinks: Vec<String> = s.sinks_pending.iter().map(|(name, n)| format!("{name} {n} pending")).collect();
+    let sinks = if sinks.is_empty() { "none configured".to_string() } else { sinks.join(", ") };
+    writeln!(out, "sinks:         {sinks}")?;
     Ok(())
 }

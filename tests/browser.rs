@@ -1,5 +1,6 @@
 //! The web view in a real browser: Debian's chromium, headless, against the running daemon (`presswatch run` with
-//! `[http] listen`) on a fixture site with an edited article, a Thai article and a hostile headline.
+//! `[http] listen`) on a fixture site with an edited article (a changed number: substantive), a Thai article in a
+//! second feed (a one-letter fix: a typo) and a hostile headline.
 //! `--dump-dom` gives the DOM the browser built (so markup smuggled in a headline would show up as elements);
 //! `--screenshot` writes PNGs of each page to `target/tmp/screenshots/` (made here, never committed).
 //! The Atom feed of edits is read by feed-rs and by Python's feedparser (the reader most feed readers resemble).
@@ -46,29 +47,41 @@ const TH: &[&str] = &[
     "การเยือนครั้งนี้ถือเป็นการเยือนอย่างเป็นทางการครั้งแรกในรอบห้าปี",
 ];
 
+/// The Thai article as first published: one tone mark missing (เทียว for เที่ยว), fixed at the next fetch.
+fn th_before() -> Vec<&'static str> {
+    let mut v = TH.to_vec();
+    v[1] = "ทั้งสองฝ่ายตกลงขยายความร่วมมือด้านการท่องเทียวและการศึกษาในปีหน้า";
+    v
+}
+
+const TH_TITLE: &str = "นายกรัฐมนตรีเยือนเวียดนาม";
+
 const HOSTILE_BODY: &[&str] = &[
     "Bài này có tiêu đề chứa thẻ HTML, để thử rằng trang web chỉ hiện nó như chữ.",
     "Nội dung của bài đủ dài để được coi là một bài báo thật sự, với vài câu văn bình thường.",
     "Không có gì trong bài được phép trở thành một phần tử của trang.",
 ];
 
-/// The fixture site: a feed of three articles; the first is edited after its first fetch (12 → 15).
+/// The fixture site: a feed of two articles, the first edited after its first fetch (12 → 15); a Thai feed of one
+/// article, whose typo is fixed after its first fetch.
 fn site() -> Server {
     let server = Server::start();
-    let items: Vec<(String, String)> = [
-        ("Bộ Ngoại giao họp báo thường kỳ", "/vi.html"),
-        ("นายกรัฐมนตรีเยือนเวียดนาม", "/th.html"),
-        (HOSTILE, "/hostile.html"),
-    ]
-    .iter()
-    .map(|(t, p)| (t.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;"), server.url(p)))
-    .collect();
-    server.route("/feed.rss", Resp::new("application/rss+xml", common::raw::rss(&items)));
+    let items = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|(t, p)| (t.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;"), server.url(p)))
+            .collect()
+    };
+    let vi = items(&[("Bộ Ngoại giao họp báo thường kỳ", "/vi.html"), (HOSTILE, "/hostile.html")]);
+    server.route("/feed.rss", Resp::new("application/rss+xml", common::raw::rss(&vi)));
+    server.route("/thai.rss", Resp::new("application/rss+xml", common::raw::rss(&items(&[(TH_TITLE, "/th.html")]))));
     server.route_fn("/vi.html", |_, previous| {
         let paragraphs = if previous == 0 { VI_BEFORE.to_vec() } else { vi_after() };
         Resp::html(page("Bộ Ngoại giao họp báo thường kỳ", "vi", &paragraphs))
     });
-    server.route("/th.html", Resp::html(page("นายกรัฐมนตรีเยือนเวียดนาม", "th", TH)));
+    server.route_fn("/th.html", |_, previous| {
+        let paragraphs = if previous == 0 { th_before() } else { TH.to_vec() };
+        Resp::html(page(TH_TITLE, "th", &paragraphs))
+    });
     server.route("/hostile.html", Resp::html(page(HOSTILE, "vi", HOSTILE_BODY)));
     server
 }
@@ -159,12 +172,14 @@ fn texts(doc: &dom_query::Document, selector: &str) -> Vec<String> {
     doc.select(selector).iter().map(|n| n.text().to_string()).collect()
 }
 
-/// A Python with feedparser: $PRESSWATCH_PYTHON, a venv in /tmp/peers, or the system's python3.
+/// A Python with feedparser: $PRESSWATCH_PYTHON, a venv in /tmp/peers, the python3 on PATH, or Debian's
+/// /usr/bin/python3 (where `apt-get install python3-feedparser` puts it, even when PATH's python3 is another,
+/// such as pyenv's).
 fn feedparser_python() -> PathBuf {
     let candidates: Vec<PathBuf> = std::env::var_os("PRESSWATCH_PYTHON")
         .map(PathBuf::from)
         .into_iter()
-        .chain([PathBuf::from("/tmp/peers/bin/python"), PathBuf::from("python3")])
+        .chain(["/tmp/peers/bin/python", "python3", "/usr/bin/python3"].map(PathBuf::from))
         .collect();
     for p in &candidates {
         if Command::new(p).args(["-c", "import feedparser"]).output().is_ok_and(|o| o.status.success()) {
@@ -180,40 +195,67 @@ fn the_web_view_shows_events_diffs_and_hostile_headlines_as_text_in_a_real_brows
     let python = feedparser_python();
     let site = site();
     let port = free_port();
+    // The Thai article is re-checked later than the others, so that its edit comes second.
     let env = TestEnv::new(
-        &[FeedSpec::new("baoquocte", &site.url("/feed.rss")).recheck(&["2s", "1h"])],
+        &[
+            FeedSpec::new("baoquocte", &site.url("/feed.rss")).recheck(&["2s", "1h"]),
+            FeedSpec::new("thai", &site.url("/thai.rss")).recheck(&["6s", "1h"]),
+        ],
         &format!("[http]\nlisten = \"127.0.0.1:{port}\"\n[defaults]\ninterval = \"1s\"\n"),
     );
     let daemon = Daemon::start(&env);
-    daemon.wait_for("article.edited", 1, Duration::from_secs(40));
+    daemon.wait_for("article.edited", 2, Duration::from_secs(60));
     assert_eq!(daemon.logged("article.new"), 3);
     let base = format!("http://127.0.0.1:{port}");
     let events = env.query(&["events"]);
     let id_of = |title: &str| {
         events.iter().find(|e| e["title"] == title).map(|e| common::n(&e["id"])).unwrap_or_else(|| panic!("{title}"))
     };
-    let (vi, hostile) = (id_of("Bộ Ngoại giao họp báo thường kỳ"), id_of(HOSTILE));
+    let (vi, th, hostile) = (id_of("Bộ Ngoại giao họp báo thường kỳ"), id_of(TH_TITLE), id_of(HOSTILE));
+    let edits_seen: Vec<(u64, &str)> = events
+        .iter()
+        .filter(|e| e["event"] == "article.edited")
+        .map(|e| (common::n(&e["id"]), e["change"]["significance"].as_str().unwrap_or("-")))
+        .collect();
+    assert_eq!(edits_seen, [(vi, "substantive"), (th, "typo")], "a changed number, then a missing tone mark");
 
-    // The events page: three new articles and the edit, newest first, each linking to its article.
+    // The events page: three new articles and the two edits, newest first, each linking to its article, each
+    // edit with its significance and a link to its diff.
     let doc = dom(&chromium, &format!("{base}/"));
     let kinds = texts(&doc, "li.event .kind");
-    assert_eq!(kinds, ["article.edited", "article.new", "article.new", "article.new"]);
+    assert_eq!(kinds, ["article.edited", "article.edited", "article.new", "article.new", "article.new"]);
     let mut titles = texts(&doc, "li.event a.title");
-    titles[1..].sort();
+    titles[2..].sort();
     assert_eq!(
         titles,
-        ["Bộ Ngoại giao họp báo thường kỳ", HOSTILE, "Bộ Ngoại giao họp báo thường kỳ", "นายกรัฐมนตรีเยือนเวียดนาม"]
+        [TH_TITLE, "Bộ Ngoại giao họp báo thường kỳ", HOSTILE, "Bộ Ngoại giao họp báo thường kỳ", TH_TITLE]
     );
-    assert_eq!(
-        doc.select("li.event a.difflink").attr("href").unwrap().to_string(),
-        format!("/articles/{vi}/diff?from=1&to=2")
-    );
+    assert_eq!(texts(&doc, "li.event .significance"), ["typo", "substantive"]);
+    let difflinks: Vec<String> =
+        doc.select("li.event a.difflink").iter().map(|a| a.attr("href").unwrap().to_string()).collect();
+    assert_eq!(difflinks, [format!("/articles/{th}/diff?from=1&to=2"), format!("/articles/{vi}/diff?from=1&to=2")]);
+    // The significance filter: at least so significant, edits only; the form shows the choice.
+    for (level, expected) in [
+        ("typo", vec![TH_TITLE, "Bộ Ngoại giao họp báo thường kỳ"]),
+        ("minor", vec!["Bộ Ngoại giao họp báo thường kỳ"]),
+        ("substantive", vec!["Bộ Ngoại giao họp báo thường kỳ"]),
+    ] {
+        let doc = dom(&chromium, &format!("{base}/?significance={level}"));
+        assert_eq!(texts(&doc, "li.event a.title"), expected, "significance={level}");
+        assert!(texts(&doc, "li.event .kind").iter().all(|k| k == "article.edited"), "significance={level}");
+        assert_eq!(texts(&doc, "select[name=significance] option[selected]"), [level]);
+    }
+    let thai_typos = dom(&chromium, &format!("{base}/?feed=thai&significance=minor"));
+    assert_eq!(texts(&thai_typos, "p.empty"), ["No events match."]);
+    let bad = http(port, "GET", "/?significance=big");
+    assert!(bad.starts_with("HTTP/1.1 400"), "{bad}");
+    assert!(body(&bad).contains("significance=big: expected typo, minor or substantive"), "{bad}");
     // The hostile headline is text: no element came from it, anywhere.
     assert_eq!(doc.select("img").length(), 0);
     assert_eq!(doc.select("[onerror]").length(), 0);
     // Filters: only edits; only since a time after everything.
     let edits = dom(&chromium, &format!("{base}/?event=article.edited"));
-    assert_eq!(texts(&edits, "li.event .kind"), ["article.edited"]);
+    assert_eq!(texts(&edits, "li.event .kind"), ["article.edited", "article.edited"]);
     let none = dom(&chromium, &format!("{base}/?since=2999-01-01T00:00:00Z"));
     assert_eq!(none.select("li.event").length(), 0);
     assert_eq!(texts(&none, "p.empty"), ["No events match."]);
@@ -267,26 +309,38 @@ fn the_web_view_shows_events_diffs_and_hostile_headlines_as_text_in_a_real_brows
     assert!(http(port, "GET", "/articles/1/diff?from=9").starts_with("HTTP/1.1 400"));
     assert!(http(port, "GET", "/feeds/nosuchfeed/edits.atom").starts_with("HTTP/1.1 404"));
 
-    // The Atom feed: one entry per edit, linking to its diff page; feed-rs and feedparser read it.
-    for path in ["/feeds/edits.atom", "/feeds/baoquocte/edits.atom"] {
+    // The Atom feeds: one entry per edit, newest first, linking to its diff page, its significance a category;
+    // feed-rs and feedparser read them.
+    let vi_entry = (format!("{base}/articles/{vi}/diff?from=1&to=2"), "Bộ Ngoại giao họp báo thường kỳ", "substantive");
+    let th_entry = (format!("{base}/articles/{th}/diff?from=1&to=2"), TH_TITLE, "typo");
+    for (path, expected) in [
+        ("/feeds/edits.atom", vec![th_entry.clone(), vi_entry.clone()]),
+        ("/feeds/baoquocte/edits.atom", vec![vi_entry.clone()]),
+        ("/feeds/thai/edits.atom", vec![th_entry.clone()]),
+        ("/feeds/edits.atom?significance=minor", vec![vi_entry.clone()]),
+    ] {
         let xml = http(port, "GET", path);
         assert!(xml.contains("content-type: application/atom+xml"), "{xml}");
         let xml = body(&xml).to_string();
         let feed = feed_rs::parser::parse(xml.as_bytes()).expect("feed-rs reads the Atom feed");
-        assert_eq!(feed.entries.len(), 1);
-        assert_eq!(feed.entries[0].links[0].href, format!("{base}/articles/{vi}/diff?from=1&to=2"));
+        let got: Vec<(String, String)> =
+            feed.entries.iter().map(|e| (e.links[0].href.clone(), e.categories[0].term.clone())).collect();
+        let want: Vec<(String, String)> = expected.iter().map(|(l, _, s)| (l.clone(), s.to_string())).collect();
+        assert_eq!(got, want, "feed-rs on {path}");
         let script = "import sys, feedparser\nd = feedparser.parse(sys.stdin.buffer.read())\n\
-                      print(int(d.bozo), len(d.entries), d.entries[0].link if d.entries else '-', d.entries[0].title if d.entries else '-')";
+                      print(int(d.bozo), len(d.entries))\n\
+                      for e in d.entries: print(e.link, e.tags[0].term, e.title)";
         let mut py =
             Command::new(&python).args(["-c", script]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
         py.stdin.take().unwrap().write_all(xml.as_bytes()).unwrap();
         let out = py.wait_with_output().unwrap();
-        assert_eq!(
-            String::from_utf8_lossy(&out.stdout).trim(),
-            format!("0 1 {base}/articles/{vi}/diff?from=1&to=2 Bộ Ngoại giao họp báo thường kỳ"),
-            "feedparser on {path}"
-        );
+        let mut want = format!("0 {}\n", expected.len());
+        for (link, title, significance) in &expected {
+            want.push_str(&format!("{link} {significance} {title}\n"));
+        }
+        assert_eq!(String::from_utf8_lossy(&out.stdout), want, "feedparser on {path}");
     }
+    assert!(http(port, "GET", "/feeds/edits.atom?significance=huge").starts_with("HTTP/1.1 400"));
 
     // Screenshots for a person to look at (not committed): desktop and phone sizes.
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");

@@ -1,5 +1,6 @@
-//! The terminal that helps: `status` on one screen (with and without a daemon), and `once`'s progress bar on a
-//! terminal (a pseudo-terminal from util-linux `script`) but not in a pipe.
+//! The terminal that helps: `status` on one screen (with and without a daemon, with a sink that takes events and
+//! one that refuses them), and `once`'s progress bar on a terminal (a pseudo-terminal from util-linux `script`)
+//! but not in a pipe.
 
 mod common;
 
@@ -20,12 +21,17 @@ fn site() -> Server {
     server
 }
 
+/// Two exec sinks: `desk` takes every event, `bus` refuses every one (so its events stay pending).
+const SINKS: &str = "[[sink]]\nname = \"desk\"\nkind = \"exec\"\ncommand = [\"sh\", \"-c\", \"cat >/dev/null\"]\n\n\
+                     [[sink]]\nname = \"bus\"\nkind = \"exec\"\ncommand = [\"sh\", \"-c\", \"cat >/dev/null; exit 1\"]\n\
+                     deliver_timeout = \"1s\"\n";
+
 #[test]
-fn status_shows_the_daemon_feeds_due_and_failing_and_todays_events() {
+fn status_shows_the_daemon_feeds_due_and_failing_todays_events_and_sinks_pending() {
     let site = site();
     let env = TestEnv::new(
         &[FeedSpec::new("tin", &site.url("/feed.rss")), FeedSpec::new("hong", &site.url("/down.rss"))],
-        "",
+        SINKS,
     );
     let before = env.run(&["status"]);
     assert_eq!(before.code, 0, "{}", before.stderr);
@@ -34,17 +40,19 @@ fn status_shows_the_daemon_feeds_due_and_failing_and_todays_events() {
         "{}",
         before.stdout
     );
+    assert!(before.stdout.ends_with("sinks:         desk 0 pending, bus 0 pending\n"), "{}", before.stdout);
     env.once();
     let r = env.run(&["status"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let lines: Vec<&str> = r.stdout.lines().collect();
-    assert_eq!(lines.len(), 5, "{}", r.stdout);
+    assert_eq!(lines.len(), 6, "{}", r.stdout);
     assert_eq!(lines[0], "daemon:        not running (read the store directly)");
     assert_eq!(lines[1], format!("store:         {}  (2 articles)", env.store.display()));
     assert_eq!(lines[2], "feeds:         2 configured, 0 due now, 1 failing");
     assert_eq!(lines[3], format!("  failing:     hong (1 in a row): HTTP 500 from {}", site.url("/down.rss")));
     assert!(lines[4].starts_with("events today:  2 article.new  (since "), "{}", lines[4]);
     assert!(lines[4].ends_with("T00:00:00Z)"), "{}", lines[4]);
+    assert_eq!(lines[5], "sinks:         desk 0 pending, bus 2 pending");
 
     let daemon = Daemon::start(&env);
     daemon.wait_for("daemon.ready", 1, Duration::from_secs(20));
@@ -55,6 +63,12 @@ fn status_shows_the_daemon_feeds_due_and_failing_and_todays_events() {
     assert_eq!(v[0]["feeds"], 2);
     assert_eq!(v[0]["events_today"]["article.new"], 2);
     assert_eq!(v[0]["feeds_failing"][0][0], "hong");
+    assert_eq!(v[0]["sinks_pending"], serde_json::json!([["desk", 0], ["bus", 2]]));
+
+    // Without sinks, the line says so.
+    let plain = TestEnv::new(&[FeedSpec::new("tin", &site.url("/feed.rss"))], "");
+    let r = plain.run(&["status"]);
+    assert!(r.stdout.ends_with("sinks:         none configured\n"), "{}", r.stdout);
 }
 
 #[test]

@@ -349,13 +349,17 @@ _presswatch() {
             return 0
             ;;
         presswatch__subcmd__events)
-            opts="-h --since --follow --json --config --log-format --help"
+            opts="-h --since --significance --follow --json --config --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --significance)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -121,6 +121,7 @@ complete -c presswatch -n "__fish_presswatch_using_subcommand diff" -l summary -
 complete -c presswatch -n "__fish_presswatch_using_subcommand diff" -l json -d 'With --summary: one JSON object'
 complete -c presswatch -n "__fish_presswatch_using_subcommand diff" -s h -l help -d 'Print help'
 complete -c presswatch -n "__fish_presswatch_using_subcommand events" -l since -r
+complete -c presswatch -n "__fish_presswatch_using_subcommand events" -l significance -d 'Only edits whose change is at least this significant: typo (every edit), minor or substantive' -r
 complete -c presswatch -n "__fish_presswatch_using_subcommand events" -l config -d 'The TOML configuration [default: $PRESSWATCH_CONFIG, else /etc/presswatch/presswatch.toml, else config/presswatch.toml]' -r -F
 complete -c presswatch -n "__fish_presswatch_using_subcommand events" -l log-format -d 'Log format [default: json when stdout is not a terminal, pretty when it is]' -r -f -a "json\t''
 pretty\t''"

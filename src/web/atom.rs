@@ -1,11 +1,12 @@
 //! The Atom feeds of edits (RFC 4287), written with atom_syndication, which escapes every text. Each entry is
-//! one `article.edited` event: the new title, the changed lines as HTML (removed in `<del>`, added in `<ins>`),
-//! and a link to its diff page.
+//! one `article.edited` event: the new title, its significance (as a category and in the summary), the changed
+//! lines as HTML (removed in `<del>`, added in `<ins>`), and a link to its diff page.
 
-use atom_syndication::{Content, Entry, Feed, Generator, Link, Person, Text};
+use atom_syndication::{Category, Content, Entry, Feed, Generator, Link, Person, Text};
 use chrono::{DateTime, Utc};
 use maud::html;
 
+use crate::change::Significance;
 use crate::diff::Block;
 use crate::event::Event;
 use crate::query::DiffView;
@@ -18,6 +19,19 @@ fn xml_safe(s: &str) -> String {
 
 fn link(href: String, rel: &str, mime_type: Option<&str>) -> Link {
     Link { href, rel: rel.into(), mime_type: mime_type.map(str::to_string), ..Default::default() }
+}
+
+/// The events page that lists the same edits.
+fn events_href(base: &str, feed: Option<&str>, min: Option<Significance>) -> String {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    q.append_pair("event", "article.edited");
+    if let Some(f) = feed {
+        q.append_pair("feed", f);
+    }
+    if let Some(min) = min {
+        q.append_pair("significance", min.as_str());
+    }
+    format!("{base}/?{}", q.finish())
 }
 
 /// The changed lines of an edit, as HTML for a feed reader.
@@ -33,9 +47,15 @@ fn changes_html(view: &DiffView) -> String {
     .into_string()
 }
 
-/// The feed for all edits (`feed` = None) or one feed's. `base` is `http://host:port` of the web view.
-pub fn edits(base: &str, feed: Option<&str>, edits: &[(Event, Option<Box<DiffView>>)]) -> String {
-    let self_href = match feed {
+/// The feed for all edits (`feed` = None) or one feed's, of every significance or at least `min`. `base` is
+/// `http://host:port` of the web view.
+pub fn edits(
+    base: &str,
+    feed: Option<&str>,
+    min: Option<Significance>,
+    edits: &[(Event, Option<Box<DiffView>>)],
+) -> String {
+    let mut self_href = match feed {
         Some(f) => match url::Url::parse(base) {
             Ok(mut u) => {
                 if let Ok(mut path) = u.path_segments_mut() {
@@ -47,14 +67,18 @@ pub fn edits(base: &str, feed: Option<&str>, edits: &[(Event, Option<Box<DiffVie
         },
         None => format!("{base}/feeds/edits.atom"),
     };
-    let title = match feed {
+    let mut title = match feed {
         Some(f) => format!("presswatch: edits in {f}"),
         None => "presswatch: edits".to_string(),
     };
+    if let Some(min) = min {
+        self_href.push_str(&format!("?significance={}", min.as_str()));
+        title.push_str(&format!(" (at least {})", min.as_str()));
+    }
     let entries: Vec<Entry> = edits
         .iter()
-        .map(|(ev, view)| {
-            let ev = &ev.record;
+        .map(|(event, view)| {
+            let ev = &event.record;
             let version = ev.version.unwrap_or(1);
             let diff_href =
                 format!("{base}/articles/{}/diff?from={}&to={version}", ev.id, version.saturating_sub(1).max(1));
@@ -63,6 +87,10 @@ pub fn edits(base: &str, feed: Option<&str>, edits: &[(Event, Option<Box<DiffVie
             if let Some(f) = &ev.feed {
                 summary.push_str(&format!(" (feed {f})"));
             }
+            let significance = event.significance().map(Significance::as_str);
+            if let Some(s) = significance {
+                summary.push_str(&format!(": a {s} change"));
+            }
             Entry {
                 title: Text::plain(xml_safe(&title)),
                 // Stable and unique per edit whatever address the web view is reached at.
@@ -70,6 +98,10 @@ pub fn edits(base: &str, feed: Option<&str>, edits: &[(Event, Option<Box<DiffVie
                 updated: ev.time.fixed_offset(),
                 links: vec![link(diff_href, "alternate", Some("text/html")), link(xml_safe(&ev.url), "related", None)],
                 summary: Some(Text::plain(xml_safe(&summary))),
+                categories: significance
+                    .map(|s| Category { term: s.into(), label: Some(format!("{s} change")), ..Default::default() })
+                    .into_iter()
+                    .collect(),
                 content: view.as_ref().map(|v| Content {
                     value: Some(xml_safe(&changes_html(v))),
                     content_type: Some("html".into()),
@@ -92,7 +124,7 @@ pub fn edits(base: &str, feed: Option<&str>, edits: &[(Event, Option<Box<DiffVie
         }),
         links: vec![
             link(self_href, "self", Some("application/atom+xml")),
-            link(format!("{base}/?event=article.edited"), "alternate", Some("text/html")),
+            link(events_href(base, feed, min), "alternate", Some("text/html")),
         ],
         entries,
         ..Default::default()

@@ -18,6 +18,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
+use crate::change::Significance;
 use crate::config::Config;
 use crate::query::{self, Answer, ArticleFilter, EventFilter, QueryError, Request};
 use crate::store::Store;
@@ -145,9 +146,8 @@ pub struct EventsQuery {
     feed: Option<String>,
     event: Option<String>,
     since: Option<String>,
+    significance: Option<String>,
     before: Option<String>,
-    // SIGNIFICANCE FILTER: add `significance: Option<String>` here and copy it into `EventFilter` below (see
-    // query::EventFilter); pages::events has the marked place for the form's <select>.
 }
 
 /// The filters as the page shows them back in its form.
@@ -156,24 +156,40 @@ pub struct EventsForm {
     pub feed: Option<String>,
     pub event: Option<String>,
     pub since: Option<String>,
+    pub significance: Option<Significance>,
+}
+
+/// `significance=`: typo, minor or substantive (at least), or nothing.
+fn significance(v: &Option<String>) -> Result<Option<Significance>, WebError> {
+    match param(v) {
+        None => Ok(None),
+        Some(s) => Significance::parse(&s)
+            .map(Some)
+            .ok_or_else(|| WebError::bad_request(format!("significance={s}: expected typo, minor or substantive"))),
+    }
 }
 
 async fn events(State(state): State<WebState>, Query(q): Query<EventsQuery>) -> Result<Response, WebError> {
-    let form = EventsForm { feed: param(&q.feed), event: param(&q.event), since: param(&q.since) };
+    let form = EventsForm {
+        feed: param(&q.feed),
+        event: param(&q.event),
+        since: param(&q.since),
+        significance: significance(&q.significance)?,
+    };
     let since = form.since.as_deref().map(|s| query::parse_when(s, chrono::Utc::now())).transpose()?;
     let filter = EventFilter {
         feed: form.feed.clone(),
         event: form.event.clone(),
         since,
+        significance: form.significance,
         before_seq: number("before", &q.before)?,
         limit: EVENTS_PER_PAGE,
     };
-    let Answer::Events(events) = state.ask(Request::RecentEvents(filter)).await? else {
+    let Answer::EventPage(page) = state.ask(Request::RecentEvents(filter)).await? else {
         return Err(WebError::internal("unexpected answer"));
     };
     let feeds: Vec<String> = state.config().feeds.iter().map(|f| f.name.clone()).collect();
-    let more = events.len() == EVENTS_PER_PAGE;
-    Ok(html(pages::events(&events, &feeds, &form, more)))
+    Ok(html(pages::events(&page, &feeds, &form)))
 }
 
 async fn stylesheet() -> Response {
@@ -263,35 +279,52 @@ async fn diff(
     Ok(html(pages::diff(&view, layout)))
 }
 
-async fn edits_all(State(state): State<WebState>, headers: HeaderMap) -> Result<Response, WebError> {
-    edits(state, None, &headers).await
+/// The filter of an Atom feed of edits: `?significance=minor` leaves out the typos.
+#[derive(Debug, Default, Deserialize)]
+pub struct EditsQuery {
+    significance: Option<String>,
+}
+
+async fn edits_all(
+    State(state): State<WebState>,
+    Query(q): Query<EditsQuery>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    edits(state, None, significance(&q.significance)?, &headers).await
 }
 
 async fn edits_of_feed(
     State(state): State<WebState>,
     Path(feed): Path<String>,
+    Query(q): Query<EditsQuery>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     if !state.config().feeds.iter().any(|f| f.name == feed) {
         return Err(WebError { status: StatusCode::NOT_FOUND, message: format!("no feed named {feed}") });
     }
-    edits(state, Some(feed), &headers).await
+    edits(state, Some(feed), significance(&q.significance)?, &headers).await
 }
 
-/// An Atom feed of `article.edited` events, newest first, each entry with its changed lines and a link to its
-/// diff page.
-async fn edits(state: WebState, feed: Option<String>, headers: &HeaderMap) -> Result<Response, WebError> {
+/// An Atom feed of `article.edited` events, newest first, each entry with its significance, its changed lines
+/// and a link to its diff page.
+async fn edits(
+    state: WebState,
+    feed: Option<String>,
+    significance: Option<Significance>,
+    headers: &HeaderMap,
+) -> Result<Response, WebError> {
     let filter = EventFilter {
         feed: feed.clone(),
         event: Some("article.edited".into()),
+        significance,
         limit: FEED_ENTRIES,
         ..Default::default()
     };
-    let Answer::Events(events) = state.ask(Request::RecentEvents(filter)).await? else {
+    let Answer::EventPage(page) = state.ask(Request::RecentEvents(filter)).await? else {
         return Err(WebError::internal("unexpected answer"));
     };
     let mut edits = Vec::new();
-    for ev in events {
+    for ev in page.events {
         let to = ev.record.version.unwrap_or(1);
         let request = Request::DiffView {
             target: ev.record.id.to_string(),
@@ -306,7 +339,7 @@ async fn edits(state: WebState, feed: Option<String>, headers: &HeaderMap) -> Re
         edits.push((ev, view));
     }
     let base = base_url(headers, state.config().http_listen);
-    let xml = atom::edits(&base, feed.as_deref(), &edits);
+    let xml = atom::edits(&base, feed.as_deref(), significance, &edits);
     Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response())
 }
 
@@ -341,5 +374,11 @@ mod tests {
         assert_eq!(param(&Some("x".repeat(1000))).map(|s| s.len()), Some(MAX_PARAM));
         assert_eq!(number::<u32>("from", &Some("2".into())).unwrap(), Some(2));
         assert_eq!(number::<u32>("from", &Some("two".into())).unwrap_err().message, "from=two: not a number");
+        assert_eq!(significance(&Some(" minor ".into())).unwrap(), Some(Significance::Minor));
+        assert_eq!(significance(&Some("".into())).unwrap(), None);
+        assert_eq!(
+            significance(&Some("big".into())).unwrap_err().message,
+            "significance=big: expected typo, minor or substantive"
+        );
     }
 }

@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use maud::{html, Markup, DOCTYPE};
 
 use super::{DiffLayout, EventsForm};
+use crate::change::Significance;
 use crate::diff::{Block, Line};
 use crate::event::Event;
-use crate::query::DiffView;
+use crate::query::{DiffView, EventPage};
 use crate::store::{ArticleRecord, VersionRecord};
 
 /// Unchanged lines kept in view on each side of a change; longer unchanged stretches fold.
@@ -16,6 +17,8 @@ const CONTEXT: usize = 3;
 
 /// The event names the filter offers, beside any others found.
 const EVENT_NAMES: &[&str] = &["article.new", "article.edited", "article.duplicate"];
+/// The significance filter's choices, least first.
+const SIGNIFICANCES: [Significance; 3] = [Significance::Typo, Significance::Minor, Significance::Substantive];
 
 fn layout(title: &str, body: Markup) -> Markup {
     html! {
@@ -82,24 +85,26 @@ pub fn error(status: StatusCode, message: &str) -> Markup {
 }
 
 /// `/`: the latest events, newest first, with the filter form.
-pub fn events(events: &[Event], feeds: &[String], form: &EventsForm, more: bool) -> Markup {
+pub fn events(page: &EventPage, feeds: &[String], form: &EventsForm) -> Markup {
+    let events = &page.events;
     let mut names: Vec<&str> = EVENT_NAMES.to_vec();
     for e in events {
         if !names.contains(&e.record.event.as_str()) {
             names.push(&e.record.event);
         }
     }
-    let older = events.last().map(|last| {
-        let mut href = format!("/?before={}", last.record.seq);
-        for (k, v) in [("feed", &form.feed), ("event", &form.event), ("since", &form.since)] {
+    let older = page.older.map(|before| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        q.append_pair("before", &before.to_string());
+        let significance = form.significance.map(|s| s.as_str().to_string());
+        for (k, v) in
+            [("feed", &form.feed), ("event", &form.event), ("since", &form.since), ("significance", &significance)]
+        {
             if let Some(v) = v {
-                href.push_str(&format!(
-                    "&{k}={}",
-                    url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()
-                ));
+                q.append_pair(k, v);
             }
         }
-        href
+        format!("/?{}", q.finish())
     });
     layout(
         "Events",
@@ -118,9 +123,12 @@ pub fn events(events: &[Event], feeds: &[String], form: &EventsForm, more: bool)
                         @for n in &names { option value=(n) selected[form.event.as_deref() == Some(*n)] { (n) } }
                     }
                 }
-                // SIGNIFICANCE FILTER: once `article.edited` carries `change.significance`, add here
-                // `label { "Significance " select name="significance" { option value="" {"any"} option {"typo"} option {"minor"} option {"substantive"} } }`
-                // and read it in web::EventsQuery.
+                label title="Only edits at least this significant" { "Edits at least "
+                    select name="significance" {
+                        option value="" { "any event" }
+                        @for s in SIGNIFICANCES { option value=(s.as_str()) selected[form.significance == Some(s)] { (s.as_str()) } }
+                    }
+                }
                 label { "Since "
                     input type="text" name="since" size="12" placeholder="2h, 3days or a date" value=[form.since.as_deref()];
                 }
@@ -133,7 +141,7 @@ pub fn events(events: &[Event], feeds: &[String], form: &EventsForm, more: bool)
                     @for e in events { li.event { (event_row(e)) } }
                 }
             }
-            @if more { @if let Some(href) = older { p.more { a href=(href) { "Older events →" } } } }
+            @if let Some(href) = older { p.more { a href=(href) { "Older events →" } } }
         },
     )
 }
@@ -143,7 +151,12 @@ fn event_row(ev: &Event) -> Markup {
     let kind = e.event.strip_prefix("article.").unwrap_or(&e.event);
     html! {
         span.when { (time(e.time)) }
-        span class={ "kind kind-" (kind) } { (e.event) }
+        span.kinds {
+            span class={ "kind kind-" (kind) } { (e.event) }
+            @if let Some(s) = ev.significance() {
+                " " span class={ "significance significance-" (s.as_str()) } title="How much the edit changed" { (s.as_str()) }
+            }
+        }
         span.what {
             (article_link(e.id, e.title.as_deref().unwrap_or("")))
             @if let (Some(v), "article.edited") = (e.version, e.event.as_str()) {
