@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::change::Significance;
 use crate::log::LogFormat;
 
 #[derive(Debug, Parser)]
@@ -128,6 +129,9 @@ pub enum Command {
     Events {
         #[arg(long, value_name = "WHEN")]
         since: Option<String>,
+        /// Only edits whose change is at least this significant: typo (every edit), minor or substantive.
+        #[arg(long, value_name = "LEVEL", value_parser = significance)]
+        significance: Option<Significance>,
         /// Keep waiting for new events.
         #[arg(long)]
         follow: bool,
@@ -151,6 +155,29 @@ pub enum Command {
         #[arg(value_name = "FILE")]
         input: PathBuf,
     },
+    /// One screen: is the daemon up, which feeds are due or failing, how many events today.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// A simulated news site on 127.0.0.1 and the daemon on it with a temporary store: new articles, then
+    /// edits with their diffs in the web view, within a minute and without internet. Ctrl-C stops it.
+    Demo {
+        /// The web view's address [default: 127.0.0.1:9465, else any free port]
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Shell completions, on stdout (e.g. `presswatch completions bash > /etc/bash_completion.d/presswatch`).
+    Completions {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// The manual page (roff), on stdout (e.g. `presswatch man | man -l -`).
+    Man {
+        /// Write presswatch.1 and a presswatch-SUBCOMMAND.1 page for each subcommand into DIR instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Run the article extractor on local HTML files: no network, no store.
     Extract {
         /// The URL the files were fetched from (resolves relative canonical links).
@@ -167,4 +194,45 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The shells `completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl From<CompletionShell> for clap_complete::Shell {
+    fn from(s: CompletionShell) -> clap_complete::Shell {
+        match s {
+            CompletionShell::Bash => clap_complete::Shell::Bash,
+            CompletionShell::Zsh => clap_complete::Shell::Zsh,
+            CompletionShell::Fish => clap_complete::Shell::Fish,
+        }
+    }
+}
+
+/// Writes the completion script for `shell`, generated from the definitions above.
+pub fn completions(shell: CompletionShell, out: &mut impl std::io::Write) {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(clap_complete::Shell::from(shell), &mut cmd, "presswatch", out);
+}
+
+/// Writes the man page (roff), generated from the definitions above: the command, its global options and the
+/// list of subcommands.
+pub fn man(out: &mut impl std::io::Write) -> std::io::Result<()> {
+    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(out)
+}
+
+/// Writes `presswatch.1` and one `presswatch-SUBCOMMAND.1` per subcommand, with its own options, into `dir`.
+pub fn man_pages(dir: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    clap_mangen::generate_to(<Cli as clap::CommandFactory>::command(), dir)
+}
+
+/// `--significance LEVEL`, with the levels named in the error.
+fn significance(s: &str) -> Result<Significance, String> {
+    Significance::parse(s.trim()).ok_or_else(|| format!("expected typo, minor or substantive, found \"{s}\""))
 }

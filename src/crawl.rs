@@ -60,6 +60,18 @@ impl PassStats {
     }
 }
 
+/// Where a pass stands, for a progress display: feeds to poll, pages queued once the feeds are in, and the
+/// counts so far.
+#[derive(Debug, Clone, Default)]
+pub struct PassProgress {
+    pub feeds: usize,
+    pub pages: usize,
+    pub stats: PassStats,
+}
+
+/// Called after every finished feed poll and page.
+pub type ProgressFn = Arc<dyn Fn(&PassProgress) + Send + Sync>;
+
 /// Why a page is fetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reason {
@@ -118,6 +130,8 @@ pub struct Crawler {
     progress: Arc<AtomicI64>,
     /// False for `once --feeds-only`: poll the feeds and record their state, fetch and store no article.
     fetch_pages: bool,
+    /// A progress display (`once` on a terminal).
+    on_progress: Option<ProgressFn>,
 }
 
 /// A pseudo-random fraction in [0, 1) per call (std's randomly keyed hasher; no crate needed for jitter).
@@ -144,6 +158,7 @@ impl Crawler {
             extract_slots: Arc::new(Semaphore::new(cores)),
             progress: Arc::new(AtomicI64::new(0)),
             fetch_pages: true,
+            on_progress: None,
         })
     }
 
@@ -173,6 +188,18 @@ impl Crawler {
     pub fn feeds_only(mut self) -> Crawler {
         self.fetch_pages = false;
         self
+    }
+
+    /// Reports the pass's progress to `f` after every finished feed poll and page.
+    pub fn with_pass_progress(mut self, f: ProgressFn) -> Crawler {
+        self.on_progress = Some(f);
+        self
+    }
+
+    fn report(&self, feeds: usize, pages: usize, stats: &PassStats) {
+        if let Some(f) = &self.on_progress {
+            f(&PassProgress { feeds, pages, stats: stats.clone() });
+        }
     }
 
     fn tick(&self) {
@@ -205,6 +232,7 @@ impl Crawler {
                 continue;
             };
             stats.add(&feed_stats);
+            self.report(feeds.len(), 0, &stats);
             for job in feed_jobs {
                 match jobs.get_mut(job.url.as_str()) {
                     Some(existing) => {
@@ -225,6 +253,8 @@ impl Crawler {
             jobs.insert(job.url.to_string(), job);
         }
 
+        let pages = order.len();
+        self.report(feeds.len(), pages, &stats);
         let mut fetches = JoinSet::new();
         for url in order {
             let job = jobs.remove(&url).expect("every ordered URL has a job");
@@ -240,6 +270,7 @@ impl Crawler {
                     stats.page_errors += 1;
                 }
             }
+            self.report(feeds.len(), pages, &stats);
         }
         if let Err(e) = self.store.flush() {
             tracing::error!(error = %e, "cannot flush the store");

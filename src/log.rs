@@ -1,7 +1,8 @@
 //! Logging setup: JSON lines (as tracing-subscriber's JSON formatter writes them, fields flattened so that
 //! `jq 'select(.event == "article.new")'` works) or a pretty format for terminals.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+use std::sync::OnceLock;
 
 use tracing_subscriber::EnvFilter;
 
@@ -19,6 +20,30 @@ pub enum Target {
     Stderr,
 }
 
+/// A progress bar on stdout (`once` on a terminal): log lines are written above it, not through it.
+static PROGRESS: OnceLock<indicatif::ProgressBar> = OnceLock::new();
+
+/// Routes stdout logs around `bar` from now on.
+pub fn show_progress(bar: indicatif::ProgressBar) {
+    let _ = PROGRESS.set(bar);
+}
+
+/// stdout, except that while a progress bar is shown each write clears it first and redraws it after.
+struct Stdout;
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match PROGRESS.get() {
+            Some(bar) if !bar.is_finished() => bar.suspend(|| std::io::stdout().write(buf)),
+            _ => std::io::stdout().write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stdout().flush()
+    }
+}
+
 /// Installs the global subscriber. `RUST_LOG` overrides `default_level`.
 pub fn init(format: Option<LogFormat>, target: Target, default_level: &str) {
     let is_tty = match target {
@@ -34,7 +59,7 @@ pub fn init(format: Option<LogFormat>, target: Target, default_level: &str) {
             .flatten_event(true)
             .with_current_span(false)
             .with_span_list(false)
-            .with_writer(std::io::stdout)
+            .with_writer(|| Stdout)
             .try_init(),
         (LogFormat::Json, Target::Stderr) => builder
             .json()
@@ -43,7 +68,7 @@ pub fn init(format: Option<LogFormat>, target: Target, default_level: &str) {
             .with_span_list(false)
             .with_writer(std::io::stderr)
             .try_init(),
-        (LogFormat::Pretty, Target::Stdout) => builder.with_writer(std::io::stdout).try_init(),
+        (LogFormat::Pretty, Target::Stdout) => builder.with_writer(|| Stdout).try_init(),
         (LogFormat::Pretty, Target::Stderr) => builder.with_writer(std::io::stderr).try_init(),
     };
     // A second init (tests) keeps the first subscriber.

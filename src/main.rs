@@ -1,7 +1,7 @@
 //! The `presswatch` binary: parses the command line, loads the configuration and dispatches.
 //! Exit codes: 0 success, 2 bad usage or configuration, 1 any other fatal error.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
+use presswatch::change::Significance;
 use presswatch::cli::{Cli, Command, OpmlCommand};
 use presswatch::client::{self, ClientError};
 use presswatch::config::{self, Config};
@@ -53,7 +54,7 @@ impl From<std::io::Error> for Fatal {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(cli.command, Command::Once { .. } | Command::Run) {
+    if matches!(cli.command, Command::Once { .. } | Command::Run | Command::Demo { .. }) {
         log::init(cli.log_format, Target::Stdout, "info");
     } else {
         log::init(cli.log_format, Target::Stderr, "warn");
@@ -103,6 +104,15 @@ fn same_url(a: &str, b: &str) -> bool {
 
 fn runtime() -> Result<tokio::runtime::Runtime, Fatal> {
     tokio::runtime::Runtime::new().map_err(|e| Fatal::other(format!("cannot start the async runtime: {e}")))
+}
+
+/// Runs the daemon (or the demo) to its end, then leaves without waiting for queries still in the blocking pool:
+/// a client's `events --follow` may hold one for up to 30 s, and the store is already flushed.
+fn run_to_end(work: impl std::future::Future<Output = anyhow::Result<()>>) -> Result<(), Fatal> {
+    let rt = runtime()?;
+    let result = rt.block_on(work);
+    rt.shutdown_timeout(Duration::from_secs(1));
+    result.map_err(Fatal::other)
 }
 
 /// Answers a query through the daemon's socket when a daemon runs, else from the store directly. Another
@@ -155,6 +165,23 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
     let mut out = std::io::stdout();
     let config_path = config::resolve_path(cli.config.as_deref());
     match cli.command {
+        Command::Completions { shell } => {
+            presswatch::cli::completions(shell, &mut out);
+        }
+        Command::Man { dir: None } => presswatch::cli::man(&mut out)?,
+        Command::Man { dir: Some(dir) } => presswatch::cli::man_pages(&dir)
+            .map_err(|e| Fatal::other(format!("cannot write the man pages into {}: {e}", dir.display())))?,
+        Command::Demo { listen } => {
+            run_to_end(presswatch::demo::run(listen))?;
+        }
+        Command::Status { json } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            // Whether a daemon answers is the first thing status says; the answer itself comes the usual way.
+            let daemon = client::connect(&cfg).is_some();
+            if let Answer::Status(s) = ask(&cfg, &Request::Status)? {
+                output::status(&mut out, &cfg, daemon, &s, json)?;
+            }
+        }
         Command::Extract { url, files, feed, explain, json } => {
             let options = match feed {
                 Some(name) => {
@@ -170,7 +197,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         }
         Command::Run => {
             let cfg = load_config(cli.config.as_deref())?;
-            runtime()?.block_on(daemon::run(config_path, cfg)).map_err(Fatal::other)?;
+            run_to_end(daemon::run(config_path, cfg))?;
         }
         Command::Export { output } => {
             let cfg = load_config(cli.config.as_deref())?;
@@ -227,10 +254,20 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             if feeds_only {
                 crawler = crawler.feeds_only();
             }
+            // A progress bar only for a person watching: nothing of it in a pipe, a file or the journal.
+            let bar = std::io::stdout().is_terminal().then(output::pass_bar);
+            if let Some(bar) = &bar {
+                log::show_progress(bar.clone());
+                let shown = bar.clone();
+                crawler = crawler.with_pass_progress(Arc::new(move |p| output::update_pass_bar(&shown, p)));
+            }
             crawler.log_unlogged_events();
             crawl::log_shard(&cfg);
             runtime()?.block_on(async {
                 crawler.pass(&cfg.feeds).await;
+                if let Some(bar) = &bar {
+                    bar.finish();
+                }
                 // `--feeds-only` is a look at the sources: it stores no article, and notifies no one.
                 if !feeds_only {
                     sink::deliver_pending(&cfg.sinks, crawler.store()).await;
@@ -379,17 +416,18 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 out.write_all(d.as_bytes())?;
             }
         }
-        Command::Events { since, follow, json } => {
+        Command::Events { since, significance, follow, json } => {
             let since = since.map(|s| query::parse_when(&s, chrono::Utc::now())).transpose()?;
             let cfg = load_config(cli.config.as_deref())?;
             let mut last = 0;
-            if let Answer::Events(events) = ask(&cfg, &Request::Events { since, after_seq: 0 })? {
+            if let Answer::Events(mut events) = ask(&cfg, &Request::Events { since, after_seq: 0 })? {
                 last = events.last().map(|e| e.record.seq).unwrap_or(0);
+                events.retain(|e| query::significant(e, significance));
                 output::events(&mut out, &events, json)?;
             }
             if follow {
                 out.flush()?;
-                follow_events(&cfg, last, json, &mut out)?;
+                follow_events(&cfg, last, significance, json, &mut out)?;
             }
         }
     }
@@ -399,7 +437,13 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
 
 /// `events --follow`: waits on the daemon when one runs; otherwise looks into the store once a second,
 /// holding it only for the look so that a daemon can start meanwhile.
-fn follow_events(cfg: &Config, mut last: u64, json: bool, out: &mut impl Write) -> Result<(), Fatal> {
+fn follow_events(
+    cfg: &Config,
+    mut last: u64,
+    significance: Option<Significance>,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<(), Fatal> {
     loop {
         let request = Request::WaitEvents { after_seq: last, wait_ms: 25_000 };
         let events = match client::connect(cfg) {
@@ -428,6 +472,7 @@ fn follow_events(cfg: &Config, mut last: u64, json: bool, out: &mut impl Write) 
         if let Some(e) = events.last() {
             last = e.record.seq;
         }
+        let events: Vec<_> = events.into_iter().filter(|e| query::significant(e, significance)).collect();
         output::events(out, &events, json)?;
         out.flush()?;
     }

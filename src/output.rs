@@ -4,9 +4,11 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use presswatch::change::ChangeSummary;
+use presswatch::config::Config;
+use presswatch::crawl::PassProgress;
 use presswatch::event::Event;
 use presswatch::extract::{Article, Explanation};
-use presswatch::query::{ArticleWithText, ChangeView, FeedView, SinkView};
+use presswatch::query::{ArticleWithText, ChangeView, FeedView, SinkView, StatusView};
 use presswatch::store::{ArticleRecord, VersionRecord};
 
 fn json_line<T: serde::Serialize>(out: &mut impl Write, v: &T) -> io::Result<()> {
@@ -243,4 +245,59 @@ pub fn explanation(out: &mut impl Write, file: &Path, why: &Explanation, json: b
         writeln!(out, "  - {l}")?;
     }
     writeln!(out)
+}
+
+/// `once`'s progress bar (shown on a terminal only): feeds polled, then pages fetched, with new and edited.
+pub fn pass_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stdout());
+    let style = indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {msg}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
+pub fn update_pass_bar(bar: &indicatif::ProgressBar, p: &PassProgress) {
+    let s = &p.stats;
+    bar.set_length((p.feeds + p.pages) as u64);
+    bar.set_position((s.feeds_polled + s.pages_fetched) as u64);
+    bar.set_message(format!(
+        "feeds {}/{}  pages {}/{}  new {}  edited {}",
+        s.feeds_polled, p.feeds, s.pages_fetched, p.pages, s.new, s.edited
+    ));
+}
+
+#[derive(serde::Serialize)]
+struct StatusJson<'a> {
+    daemon: bool,
+    #[serde(flatten)]
+    status: &'a StatusView,
+}
+
+/// `status`: one screen.
+pub fn status(out: &mut impl Write, cfg: &Config, daemon: bool, s: &StatusView, json: bool) -> io::Result<()> {
+    if json {
+        return json_line(out, &StatusJson { daemon, status: s });
+    }
+    let daemon = if daemon { "running (answered on its socket)" } else { "not running (read the store directly)" };
+    writeln!(out, "daemon:        {daemon}")?;
+    writeln!(out, "store:         {}  ({} articles)", cfg.store_path.display(), s.articles)?;
+    let due = if s.feeds_due.is_empty() { String::new() } else { format!(": {}", s.feeds_due.join(", ")) };
+    writeln!(
+        out,
+        "feeds:         {} configured, {} due now{due}, {} failing",
+        s.feeds,
+        s.feeds_due.len(),
+        s.feeds_failing.len()
+    )?;
+    for (name, errors, error) in &s.feeds_failing {
+        writeln!(out, "  failing:     {name} ({errors} in a row): {error}")?;
+    }
+    let counts: Vec<String> = s.events_today.iter().map(|(e, n)| format!("{n} {e}")).collect();
+    let counts = if counts.is_empty() { "none".to_string() } else { counts.join(", ") };
+    writeln!(out, "events today:  {counts}  (since {})", time(Some(s.today)))?;
+    let sinks: Vec<String> = s.sinks_pending.iter().map(|(name, n)| format!("{name} {n} pending")).collect();
+    let sinks = if sinks.is_empty() { "none configured".to_string() } else { sinks.join(", ") };
+    writeln!(out, "sinks:         {sinks}")?;
+    Ok(())
 }

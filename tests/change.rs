@@ -165,6 +165,21 @@ fn typos_numbers_sentences_and_rewordings_get_their_significance_and_the_substan
     }
     assert_eq!(got.len(), expected.len());
 
+    // `events --significance LEVEL`: only the edits at least so significant, as `events` prints them.
+    let rank = |e: &Value| ["typo", "minor", "substantive"].iter().position(|l| e["change"]["significance"] == *l);
+    for (level, at_least, count) in [("typo", 0, 12), ("minor", 1, 9), ("substantive", 2, 6)] {
+        let got = env.query(&["events", "--significance", level]);
+        let want: Vec<Value> = events.iter().filter(|e| rank(e).is_some_and(|r| r >= at_least)).cloned().collect();
+        assert_eq!(want.len(), count, "{level}");
+        assert_eq!(got, want, "events --significance {level}");
+    }
+    let human = env.run(&["events", "--significance", "substantive"]);
+    assert_eq!(human.stdout.matches("  article.edited  ").count(), 6, "{}", human.stdout);
+    assert_eq!(human.stdout.matches("  substantive  ").count(), 6, "{}", human.stdout);
+    let bad = env.run(&["events", "--significance", "huge"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("expected typo, minor or substantive, found \"huge\""), "{}", bad.stderr);
+
     // The log line of each edit carries the same summary (as a JSON string) and its significance.
     for log in &edit_logs {
         let from_log: Value = serde_json::from_str(s(&log["change"])).expect("change is JSON");

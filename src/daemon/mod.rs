@@ -146,8 +146,9 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot listen on [http] listen = \"{addr}\": {e}"))?;
-            tracing::info!(listen = %addr, "serving /metrics and /healthz");
-            Some(tokio::spawn(http::serve(listener, store.clone(), progress.clone(), stale_after_ms)))
+            tracing::info!(listen = %addr, web = %format!("http://{addr}/"), "serving the web view, /metrics and /healthz");
+            let app = http::app(store.clone(), shared_config.clone(), progress.clone(), stale_after_ms);
+            Some(tokio::spawn(http::serve(listener, app)))
         }
         None => None,
     };

@@ -300,6 +300,11 @@ impl Store {
         self.events.range((after.saturating_add(1)).to_be_bytes()..).values().map(|v| from_json("event", &v?))
     }
 
+    /// Events with a sequence number below `before`, newest first (the web view's list).
+    pub fn events_before(&self, before: u64) -> impl Iterator<Item = Result<EventRecord>> + '_ {
+        self.events.range(..before.to_be_bytes()).rev().map(|kv| from_json("event", &kv?.1))
+    }
+
     pub fn last_event_seq(&self) -> Result<u64> {
         Ok(self.events.last()?.map(|(k, _)| be_u64(&k)).unwrap_or(0))
     }
