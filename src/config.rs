@@ -24,7 +24,23 @@ pub struct Config {
     /// `[http] listen`: where the daemon serves /metrics and /healthz; off when unset.
     pub http_listen: Option<std::net::SocketAddr>,
     pub crawler: CrawlerConfig,
+    /// `[defaults]`: what a feed does not override, and what applies to articles whose feed was removed or
+    /// renamed.
+    pub defaults: FeedDefaults,
     pub feeds: Vec<FeedConfig>,
+}
+
+/// The `[defaults]` table, resolved.
+#[derive(Debug, Clone)]
+pub struct FeedDefaults {
+    pub interval: Duration,
+    pub recheck: Vec<Duration>,
+    pub recheck_tail: Vec<(Duration, Duration)>,
+    pub robots: bool,
+    pub drop: Vec<String>,
+    pub ignore_lines: Vec<regex::Regex>,
+    pub flap_window: usize,
+    pub keep_html: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +56,8 @@ pub struct CrawlerConfig {
     pub per_host_delay: Duration,
     /// Honour robots.txt for article pages (feeds are fetched because the site publishes them).
     pub robots: bool,
+    /// The longest a server's Retry-After is honoured; a longer one (or a date centuries out) is cut to this.
+    pub max_retry_after: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +75,10 @@ pub struct FeedConfig {
     pub ignore_lines: Vec<regex::Regex>,
     /// A return to one of the last N versions is not reported as an edit (0: off).
     pub flap_window: usize,
+    /// After the offsets: re-check every `.0` until `.1` after the last change, step after step.
+    pub recheck_tail: Vec<(Duration, Duration)>,
+    /// Keep each version's fetched page in the store (zstd), so a later extractor can extract it again.
+    pub keep_html: bool,
 }
 
 // ---- the file as written -------------------------------------------------------------------------------
@@ -101,6 +123,7 @@ struct RawCrawler {
     allow_hosts: Option<Vec<String>>,
     per_host_delay: Option<String>,
     robots: Option<bool>,
+    max_retry_after: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -111,6 +134,8 @@ struct RawDefaults {
     drop: Option<Vec<String>>,
     ignore_lines: Option<Vec<String>>,
     flap_window: Option<usize>,
+    recheck_tail: Option<Vec<(String, String)>>,
+    keep_html: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -124,12 +149,18 @@ struct RawFeed {
     drop: Option<Vec<String>>,
     ignore_lines: Option<Vec<String>>,
     flap_window: Option<usize>,
+    recheck_tail: Option<Vec<(String, String)>>,
+    keep_html: Option<bool>,
 }
 
 pub const DEFAULT_USER_AGENT: &str =
     concat!("presswatch/", env!("CARGO_PKG_VERSION"), " (+https://github.com/presswatch/presswatch)");
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(600);
 const DEFAULT_RECHECK: [u64; 5] = [15 * 60, 3600, 6 * 3600, 24 * 3600, 72 * 3600];
+const DAY: u64 = 24 * 3600;
+/// Every day until 7 days after the last change, then every week until 60 days after it, then stop.
+const DEFAULT_RECHECK_TAIL: [(u64, u64); 2] = [(DAY, 7 * DAY), (7 * DAY, 60 * DAY)];
+const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(DAY);
 
 impl Config {
     /// Reads and validates a config file.
@@ -179,7 +210,12 @@ impl Config {
             Some(s) => parse_duration(&s).map_err(|e| bad("crawler.per_host_delay", e))?,
             None => Duration::ZERO,
         };
+        let max_retry_after = match c.max_retry_after {
+            Some(s) => parse_duration(&s).map_err(|e| bad("crawler.max_retry_after", e))?,
+            None => DEFAULT_MAX_RETRY_AFTER,
+        };
         let crawler = CrawlerConfig {
+            max_retry_after,
             per_host_delay,
             robots: c.robots.unwrap_or(true),
             user_agent: c.user_agent.unwrap_or_else(|| DEFAULT_USER_AGENT.to_string()),
@@ -205,6 +241,13 @@ impl Config {
         let default_ignore = compile_regexes(&raw.defaults.ignore_lines.unwrap_or_default())
             .map_err(|e| bad("defaults.ignore_lines", e))?;
         let default_flap = raw.defaults.flap_window.unwrap_or(0);
+        let default_tail = match raw.defaults.recheck_tail {
+            Some(list) => parse_tail(&list).map_err(|e| bad("defaults.recheck_tail", e))?,
+            None => {
+                DEFAULT_RECHECK_TAIL.iter().map(|(e, u)| (Duration::from_secs(*e), Duration::from_secs(*u))).collect()
+            }
+        };
+        let default_keep_html = raw.defaults.keep_html.unwrap_or(true);
 
         let mut feeds = Vec::new();
         let mut names = HashSet::new();
@@ -243,8 +286,34 @@ impl Config {
                 compile_regexes(&f.ignore_lines.unwrap_or_default()).map_err(|e| bad(&key("ignore_lines"), e))?,
             );
             let flap_window = f.flap_window.unwrap_or(default_flap);
-            feeds.push(FeedConfig { name, url, interval, recheck, robots, drop, ignore_lines, flap_window });
+            let recheck_tail = match f.recheck_tail {
+                Some(list) => parse_tail(&list).map_err(|e| bad(&key("recheck_tail"), e))?,
+                None => default_tail.clone(),
+            };
+            let keep_html = f.keep_html.unwrap_or(default_keep_html);
+            feeds.push(FeedConfig {
+                name,
+                url,
+                interval,
+                recheck,
+                robots,
+                drop,
+                ignore_lines,
+                flap_window,
+                recheck_tail,
+                keep_html,
+            });
         }
+        let defaults = FeedDefaults {
+            interval: default_interval,
+            recheck: default_recheck,
+            recheck_tail: default_tail,
+            robots: crawler.robots,
+            drop: default_drop,
+            ignore_lines: default_ignore,
+            flap_window: default_flap,
+            keep_html: default_keep_html,
+        };
 
         let socket = raw.store.socket.filter(|s| !s.trim().is_empty()).map(|s| expand_home(&s));
         let http_listen = match raw.http.listen.filter(|l| !l.trim().is_empty()) {
@@ -253,7 +322,7 @@ impl Config {
             })?),
             None => None,
         };
-        Ok(Config { source: source.to_path_buf(), store_path, socket, http_listen, crawler, feeds })
+        Ok(Config { source: source.to_path_buf(), store_path, socket, http_listen, crawler, defaults, feeds })
     }
 }
 
@@ -275,6 +344,19 @@ fn parse_recheck(list: &[String]) -> Result<Vec<Duration>, String> {
     let mut out = list.iter().map(|s| parse_duration(s)).collect::<Result<Vec<_>, _>>()?;
     out.sort();
     out.dedup();
+    Ok(out)
+}
+
+/// `[["1d", "7d"], ["7d", "60d"]]`: steps of (every, until after the last change).
+fn parse_tail(list: &[(String, String)]) -> Result<Vec<(Duration, Duration)>, String> {
+    let mut out = Vec::new();
+    for (every, until) in list {
+        let (e, u) = (parse_duration(every)?, parse_duration(until)?);
+        if e < Duration::from_secs(1) {
+            return Err(format!("a re-check step must be at least 1s, found [\"{every}\", \"{until}\"]"));
+        }
+        out.push((e, u));
+    }
     Ok(out)
 }
 
@@ -440,6 +522,33 @@ mod tests {
         assert!(e.contains("feed[0].drop") && e.contains("not a valid CSS selector"), "{e}");
         let e = parse("[defaults]\nignore_lines = [\"(unclosed\"]\n").unwrap_err().0;
         assert!(e.contains("defaults.ignore_lines"), "{e}");
+    }
+
+    #[test]
+    fn recheck_tail_keep_html_and_max_retry_after() {
+        let c = parse("[[feed]]\nurl = \"https://a.example/rss\"\n").unwrap();
+        let day = Duration::from_secs(86400);
+        assert_eq!(c.feeds[0].recheck_tail, vec![(day, 7 * day), (7 * day, 60 * day)]);
+        assert_eq!(c.defaults.recheck_tail, c.feeds[0].recheck_tail);
+        assert!(c.feeds[0].keep_html && c.defaults.keep_html);
+        assert_eq!(c.crawler.max_retry_after, day);
+        let c = parse(
+            "[crawler]\nmax_retry_after = \"2h\"\n[defaults]\nkeep_html = false\nrecheck_tail = []\n\
+             [[feed]]\nurl = \"https://a.example/rss\"\nrecheck_tail = [[\"2d\", \"10d\"]]\n\
+             [[feed]]\nurl = \"https://b.example/rss\"\nkeep_html = true\n",
+        )
+        .unwrap();
+        assert_eq!(c.crawler.max_retry_after, Duration::from_secs(7200));
+        assert_eq!(c.feeds[0].recheck_tail, vec![(2 * day, 10 * day)]);
+        assert!(!c.feeds[0].keep_html);
+        assert_eq!(c.feeds[1].recheck_tail, vec![]);
+        assert!(c.feeds[1].keep_html);
+        let e = parse("[defaults]\nrecheck_tail = [[\"0s\", \"1d\"]]\n").unwrap_err().0;
+        assert!(e.contains("defaults.recheck_tail") && e.contains("at least 1s"), "{e}");
+        let e = parse("[[feed]]\nurl = \"https://a.example/\"\nrecheck_tail = [[\"often\", \"1d\"]]\n").unwrap_err().0;
+        assert!(e.contains("feed[0].recheck_tail") && e.contains("often"), "{e}");
+        let e = parse("[crawler]\nmax_retry_after = \"forever\"\n").unwrap_err().0;
+        assert!(e.contains("crawler.max_retry_after"), "{e}");
     }
 
     #[test]

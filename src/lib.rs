@@ -18,4 +18,6 @@ pub mod log;
 pub mod metrics;
 pub mod normalize;
 pub mod query;
+pub mod reextract;
 pub mod store;
+pub mod view;

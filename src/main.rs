@@ -81,10 +81,15 @@ fn runtime() -> Result<tokio::runtime::Runtime, Fatal> {
 /// query (or a daemon starting, or a `once` pass) may hold the store for a moment, so a locked store is retried
 /// for a few seconds, going to the daemon's socket as soon as one answers.
 fn ask(cfg: &Config, request: &Request) -> Result<Answer, Fatal> {
+    ask_within(cfg, request, Duration::from_secs(120))
+}
+
+/// [`ask`] with a longer wait for the daemon's answer (`reextract` takes as long as the store is large).
+fn ask_within(cfg: &Config, request: &Request, answer_within: Duration) -> Result<Answer, Fatal> {
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     loop {
         if let Some(mut stream) = client::connect(cfg) {
-            return match client::ask(&mut stream, request, Duration::from_secs(120)) {
+            return match client::ask(&mut stream, request, answer_within) {
                 Ok(answer) => Ok(answer),
                 Err(ClientError::Query(e)) => Err(e.into()),
                 Err(e) => Err(Fatal::other(e)),
@@ -134,7 +139,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                     let f = cfg.feeds.iter().find(|f| f.name == name).ok_or_else(|| {
                         Fatal::usage(format!("--feed {name}: no such feed in {}", cfg.source.display()))
                     })?;
-                    extract::Options { drop_selectors: f.drop.clone(), ignore_lines: f.ignore_lines.clone() }
+                    crawl::options_for(f)
                 }
                 None => extract::Options::default(),
             };
@@ -195,7 +200,8 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let store = open_store_waiting(&cfg)?;
             let crawler = crawl::Crawler::new(cfg.clone(), store).map_err(Fatal::other)?;
             crawler.log_unlogged_events();
-            runtime()?.block_on(crawler.pass(&cfg.feeds));
+            crawler.replan();
+            runtime()?.block_on(crawler.pass(&cfg.feeds, crawl::PassMode::Once));
             crawler.store().flush().map_err(Fatal::other)?;
         }
         Command::Feeds { json } => {
@@ -228,6 +234,20 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let cfg = load_config(cli.config.as_deref())?;
             if let Answer::Diff(d) = ask(&cfg, &Request::Diff { target, from, to, inline: !plain })? {
                 out.write_all(d.as_bytes())?;
+            }
+        }
+        Command::Recheck { target, json } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            if let Answer::Recheck(a) = ask(&cfg, &Request::Recheck { target })? {
+                output::recheck(&mut out, &a, json)?;
+            }
+        }
+        Command::Reextract { feed, json } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            if let Answer::Reextract(r) =
+                ask_within(&cfg, &Request::Reextract { feed }, Duration::from_secs(24 * 3600))?
+            {
+                output::reextract(&mut out, &r, json)?;
             }
         }
         Command::Events { since, follow, json } => {
@@ -266,7 +286,11 @@ fn follow_events(cfg: &Config, mut last: u64, json: bool, out: &mut impl Write) 
             None => {
                 std::thread::sleep(Duration::from_secs(1));
                 match Store::open(&cfg.store_path) {
-                    Ok(store) => store.events_after(last).collect::<Result<Vec<_>, _>>().map_err(Fatal::other)?,
+                    Ok(store) => store
+                        .events_after(last)
+                        .map(|e| e.map(|e| presswatch::view::EventView::from(&e)))
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(Fatal::other)?,
                     // Locked: a daemon is starting; its socket will answer next time round.
                     Err(_) => Vec::new(),
                 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use presswatch::extract::{Article, Explanation};
 use presswatch::query::{ArticleWithText, FeedView};
-use presswatch::store::{ArticleRecord, EventRecord, VersionRecord};
+use presswatch::view::{ArticleView, EventView, ReextractReport, VersionView};
 
 fn json_line<T: serde::Serialize>(out: &mut impl Write, v: &T) -> io::Result<()> {
     serde_json::to_writer(&mut *out, v)?;
@@ -39,7 +39,7 @@ pub fn feeds(out: &mut impl Write, feeds: &[FeedView], json: bool) -> io::Result
     Ok(())
 }
 
-pub fn articles(out: &mut impl Write, articles: &[ArticleRecord], json: bool) -> io::Result<()> {
+pub fn articles(out: &mut impl Write, articles: &[ArticleView], json: bool) -> io::Result<()> {
     for a in articles {
         if json {
             json_line(out, a)?;
@@ -80,11 +80,20 @@ pub fn show(out: &mut impl Write, a: &ArticleWithText, json: bool) -> io::Result
         writeln!(out, "modified:     {m}")?;
     }
     writeln!(out, "versions:     {}", r.versions)?;
+    match (&r.removed, &r.redirected) {
+        (Some(g), _) => {
+            writeln!(out, "state:        removed since {} ({}, HTTP {})", time(Some(g.since)), g.reason, g.status)?
+        }
+        (_, Some(d)) => {
+            writeln!(out, "state:        redirected since {} to article {} ({})", time(Some(d.since)), d.to_id, d.to)?
+        }
+        _ => {}
+    }
     writeln!(out, "content hash: {}\n", r.content_hash)?;
     writeln!(out, "{}", a.text)
 }
 
-pub fn history(out: &mut impl Write, versions: &[VersionRecord], json: bool) -> io::Result<()> {
+pub fn history(out: &mut impl Write, versions: &[VersionView], json: bool) -> io::Result<()> {
     for v in versions {
         if json {
             json_line(out, v)?;
@@ -95,7 +104,7 @@ pub fn history(out: &mut impl Write, versions: &[VersionRecord], json: bool) -> 
     Ok(())
 }
 
-pub fn events(out: &mut impl Write, events: &[EventRecord], json: bool) -> io::Result<()> {
+pub fn events(out: &mut impl Write, events: &[EventView], json: bool) -> io::Result<()> {
     for e in events {
         if json {
             json_line(out, e)?;
@@ -103,6 +112,16 @@ pub fn events(out: &mut impl Write, events: &[EventRecord], json: bool) -> io::R
             let detail = match e.event.as_str() {
                 "article.duplicate" => format!("alias of {}", e.alias_of.as_deref().unwrap_or("?")),
                 "article.edited" => format!("version {}  {}", e.version.unwrap_or(0), e.title.as_deref().unwrap_or("")),
+                "article.removed" => {
+                    format!(
+                        "{} (HTTP {})",
+                        e.reason.as_deref().unwrap_or(""),
+                        e.status.map(|s| s.to_string()).unwrap_or_default()
+                    )
+                }
+                "article.redirected" => {
+                    format!("to article {}  {}", e.to_id.unwrap_or(0), e.to.as_deref().unwrap_or(""))
+                }
                 _ => e.title.clone().unwrap_or_default(),
             };
             writeln!(
@@ -118,6 +137,25 @@ pub fn events(out: &mut impl Write, events: &[EventRecord], json: bool) -> io::R
         }
     }
     Ok(())
+}
+
+/// `recheck`: the article whose re-check is now due.
+pub fn recheck(out: &mut impl Write, a: &ArticleView, json: bool) -> io::Result<()> {
+    if json {
+        return json_line(out, a);
+    }
+    writeln!(out, "article {} is re-checked at the next pass: {}", a.id, a.url)
+}
+
+pub fn reextract(out: &mut impl Write, r: &ReextractReport, json: bool) -> io::Result<()> {
+    if json {
+        return json_line(out, r);
+    }
+    writeln!(
+        out,
+        "re-extracted {} versions of {} articles from their kept pages: {} changed, {} without a kept page, {} failed, {} skipped (changed meanwhile)",
+        r.versions, r.articles, r.changed, r.without_page, r.failed, r.skipped
+    )
 }
 
 #[derive(serde::Serialize)]

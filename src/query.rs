@@ -1,11 +1,13 @@
-//! The query model: one function per query subcommand, shared by the CLI and (later) the daemon's socket, so
-//! that both paths give the same answers.
+//! The query model: one function per query subcommand, shared by the CLI and the daemon's socket, so that
+//! both paths give the same answers. Answers are the printed shapes of `crate::view`, never stored records.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
-use crate::store::{ArticleRecord, EventRecord, Store, VersionRecord};
+use crate::store::{ArticleRecord, Store, VersionRecord};
+pub use crate::view::FeedView;
+use crate::view::{ArticleView, EventView, ReextractReport, VersionView};
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
@@ -17,29 +19,11 @@ pub enum QueryError {
     Store(#[from] crate::store::StoreError),
 }
 
-/// A feed with its state, for `feeds`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FeedView {
-    pub name: String,
-    pub url: String,
-    pub last_fetch: Option<DateTime<Utc>>,
-    pub last_status: Option<u16>,
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-    pub errors: u32,
-    pub last_error: Option<String>,
-    pub next_due: Option<DateTime<Utc>>,
-    pub items: Option<u32>,
-    pub articles: u64,
-    /// False for a feed that is in the store but no longer in the configuration.
-    pub configured: bool,
-}
-
 /// An article with the text of its latest version, for `show`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ArticleWithText {
     #[serde(flatten)]
-    pub article: ArticleRecord,
+    pub article: ArticleView,
     pub text: String,
 }
 
@@ -72,24 +56,18 @@ pub fn feeds(store: &Store, config: Option<&Config>) -> Result<Vec<FeedView>, Qu
             *counts.entry(f).or_default() += 1;
         }
     }
+    let mut queued: std::collections::HashMap<String, u64> = Default::default();
+    for job in store.jobs()? {
+        for f in job.feeds {
+            *queued.entry(f).or_default() += 1;
+        }
+    }
     let states = store.feed_states()?;
     let mut out = Vec::new();
     let view = |name: &str, url: &str, configured: bool| {
-        let s = states.iter().find(|s| s.name == name);
-        FeedView {
-            name: name.to_string(),
-            url: url.to_string(),
-            last_fetch: s.and_then(|s| s.last_fetch),
-            last_status: s.and_then(|s| s.last_status),
-            etag: s.and_then(|s| s.etag.clone()),
-            last_modified: s.and_then(|s| s.last_modified.clone()),
-            errors: s.map(|s| s.errors).unwrap_or(0),
-            last_error: s.and_then(|s| s.last_error.clone()),
-            next_due: s.and_then(|s| s.next_due),
-            items: s.and_then(|s| s.items),
-            articles: counts.get(name).copied().unwrap_or(0),
-            configured,
-        }
+        let state = states.iter().find(|s| s.name == name);
+        let n = |m: &std::collections::HashMap<String, u64>| m.get(name).copied().unwrap_or(0);
+        FeedView::new(name, url, state, n(&counts), n(&queued), configured)
     };
     if let Some(cfg) = config {
         for f in &cfg.feeds {
@@ -104,7 +82,7 @@ pub fn feeds(store: &Store, config: Option<&Config>) -> Result<Vec<FeedView>, Qu
     Ok(out)
 }
 
-pub fn articles(store: &Store, filter: &ArticleFilter) -> Result<Vec<ArticleRecord>, QueryError> {
+pub fn articles(store: &Store, filter: &ArticleFilter) -> Result<Vec<ArticleView>, QueryError> {
     let mut out = Vec::new();
     for art in store.articles_newest_first() {
         let art = art?;
@@ -122,7 +100,7 @@ pub fn articles(store: &Store, filter: &ArticleFilter) -> Result<Vec<ArticleReco
         if filter.edited && art.versions < 2 {
             continue;
         }
-        out.push(art);
+        out.push(ArticleView::from(&art));
         if filter.limit.is_some_and(|n| out.len() >= n) {
             break;
         }
@@ -153,12 +131,21 @@ pub fn resolve(store: &Store, target: &str) -> Result<ArticleRecord, QueryError>
 pub fn show(store: &Store, target: &str) -> Result<ArticleWithText, QueryError> {
     let article = resolve(store, target)?;
     let text = store.version(article.id, article.versions)?.map(|v| v.text).unwrap_or_default();
-    Ok(ArticleWithText { article, text })
+    Ok(ArticleWithText { article: ArticleView::from(&article), text })
 }
 
-pub fn history(store: &Store, target: &str) -> Result<Vec<VersionRecord>, QueryError> {
+pub fn history(store: &Store, target: &str) -> Result<Vec<VersionView>, QueryError> {
     let article = resolve(store, target)?;
-    Ok(store.versions(article.id)?)
+    Ok(store.versions(article.id)?.iter().map(VersionView::from).collect())
+}
+
+/// `recheck ID|URL`: the article's re-check becomes due now, so the next pass fetches it.
+pub fn recheck(store: &Store, target: &str) -> Result<ArticleView, QueryError> {
+    let article = resolve(store, target)?;
+    let art = store
+        .force_recheck(article.id, Utc::now())?
+        .ok_or_else(|| QueryError::NotFound(format!("no article with id {}", article.id)))?;
+    Ok(ArticleView::from(&art))
 }
 
 /// A unified diff between versions `from` and `to` (default: the last two).
@@ -225,6 +212,14 @@ pub enum Request {
         after_seq: u64,
         wait_ms: u64,
     },
+    /// Makes an article's re-check due now.
+    Recheck {
+        target: String,
+    },
+    /// Extracts every kept page again with the current extractor and noise rules (of one feed, or all).
+    Reextract {
+        feed: Option<String>,
+    },
 }
 
 /// The answer to a [`Request`].
@@ -232,11 +227,13 @@ pub enum Request {
 #[serde(tag = "answer", content = "data", rename_all = "snake_case")]
 pub enum Answer {
     Feeds(Vec<FeedView>),
-    Articles(Vec<ArticleRecord>),
+    Articles(Vec<ArticleView>),
     Show(Box<ArticleWithText>),
-    History(Vec<VersionRecord>),
+    History(Vec<VersionView>),
     Diff(String),
-    Events(Vec<EventRecord>),
+    Events(Vec<EventView>),
+    Recheck(Box<ArticleView>),
+    Reextract(ReextractReport),
 }
 
 /// A query error as it travels over the socket.
@@ -291,17 +288,30 @@ pub fn answer(store: &Store, config: Option<&Config>, request: &Request) -> Resu
             }
             Answer::Events(found)
         }
+        Request::Recheck { target } => Answer::Recheck(Box::new(recheck(store, target)?)),
+        Request::Reextract { feed } => {
+            let config = config.ok_or_else(|| QueryError::BadArgument("reextract needs the configuration".into()))?;
+            if let Some(name) = feed {
+                if !config.feeds.iter().any(|f| &f.name == name) {
+                    return Err(QueryError::BadArgument(format!(
+                        "--feed {name}: no such feed in {}",
+                        config.source.display()
+                    )));
+                }
+            }
+            Answer::Reextract(crate::reextract::run_blocking(store, config, feed.as_deref())?)
+        }
     })
 }
 
-fn events_after(store: &Store, since: Option<DateTime<Utc>>, after_seq: u64) -> Result<Vec<EventRecord>, QueryError> {
+fn events_after(store: &Store, since: Option<DateTime<Utc>>, after_seq: u64) -> Result<Vec<EventView>, QueryError> {
     let mut out = Vec::new();
     for ev in store.events_after(after_seq) {
         let ev = ev?;
         if since.is_some_and(|s| ev.time < s) {
             continue;
         }
-        out.push(ev);
+        out.push(EventView::from(&ev));
     }
     Ok(out)
 }
