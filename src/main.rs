@@ -186,11 +186,13 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             };
             let stats = store.import(reader).map_err(Fatal::other)?;
             eprintln!(
-                "presswatch: imported {} feeds, {} articles, {} versions, {} entries, {} events into {}",
+                "presswatch: imported {} feeds, {} articles, {} versions, {} kept pages, {} entries, {} queued pages, {} events into {}",
                 stats.feeds,
                 stats.articles,
                 stats.versions,
+                stats.pages,
                 stats.entries,
+                stats.jobs,
                 stats.events,
                 cfg.store_path.display()
             );

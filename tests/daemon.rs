@@ -155,7 +155,7 @@ fn the_daemon_signals_ready_pings_answers_reloads_reports_edits_and_stops_cleanl
     let base_config = format!(
         "[store]\npath = \"{}\"\n[http]\nlisten = \"127.0.0.1:{metrics_port}\"\n\
          [crawler]\nallow_private_networks = true\nrobots = false\nper_host_concurrency = 2\n\
-         [defaults]\ninterval = \"1s\"\nrecheck = [\"3s\", \"6s\"]\n[[feed]]\nname = \"one\"\nurl = \"http://{site}/feed.rss\"\n",
+         [defaults]\ninterval = \"1s\"\nrecheck = [\"3s\", \"6s\"]\nrecheck_tail = []\n[[feed]]\nname = \"one\"\nurl = \"http://{site}/feed.rss\"\n",
         env.store.display()
     );
     std::fs::write(&env.config, &base_config).unwrap();
