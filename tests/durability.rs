@@ -61,6 +61,8 @@ fn a_kill_between_a_feeds_commit_and_its_pages_loses_no_item() {
         assert!(started.elapsed() < Duration::from_secs(20), "no page was requested");
         std::thread::sleep(Duration::from_millis(10));
     }
+    // Longer than sled's background flush (500 ms): whatever the poll wrote is on disk by now.
+    std::thread::sleep(Duration::from_millis(800));
     child.kill().unwrap();
     child.wait().unwrap();
     hold.store(false, Ordering::SeqCst);
