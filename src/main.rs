@@ -115,8 +115,9 @@ fn open_store_waiting(cfg: &Config) -> Result<Store, Fatal> {
 /// the way, no permission, a read-only file system), the message also names the config key to change.
 fn store_error(cfg: &Config, e: presswatch::store::StoreError) -> Fatal {
     use std::io::ErrorKind::*;
-    let path_problem = matches!(&e, presswatch::store::StoreError::Open { source: sled::Error::Io(io), .. }
-        if matches!(io.kind(), PermissionDenied | NotADirectory | ReadOnlyFilesystem | AlreadyExists | NotFound));
+    let path_problem = e
+        .io_kind()
+        .is_some_and(|k| matches!(k, PermissionDenied | NotADirectory | ReadOnlyFilesystem | AlreadyExists | NotFound));
     if path_problem {
         return Fatal::other(format!(
             "{e}\n  set `store.path` in {} to a directory presswatch can create and write",

@@ -23,13 +23,14 @@ pub fn feeds(out: &mut impl Write, feeds: &[FeedView], json: bool) -> io::Result
         } else {
             writeln!(
                 out,
-                "{}  {}\n  last fetch {}  status {}  items {}  articles {}  errors {}  next due {}{}",
+                "{}  {}\n  last fetch {}  status {}  items {}  articles {}{}  errors {}  next due {}{}",
                 f.name,
                 f.url,
                 time(f.last_fetch),
                 f.last_status.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
                 f.items.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
                 f.articles,
+                if f.queued > 0 { format!("  queued {}", f.queued) } else { String::new() },
                 f.errors,
                 time(f.next_due),
                 f.last_error.as_ref().map(|e| format!("\n  last error: {e}")).unwrap_or_default()

@@ -282,7 +282,7 @@ pub fn answer(store: &Store, config: Option<&Config>, request: &Request) -> Resu
                 let mut sub = store.watch_events();
                 // Re-read after subscribing, so an event written in between is not missed.
                 found = events_after(store, None, *after_seq)?;
-                if found.is_empty() && sub.next_timeout(std::time::Duration::from_millis(*wait_ms)).is_ok() {
+                if found.is_empty() && sub.wait(std::time::Duration::from_millis(*wait_ms)) {
                     found = events_after(store, None, *after_seq)?;
                 }
             }

@@ -9,7 +9,7 @@ use url::Url;
 
 use super::{plan_for, Crawler, PagePlan, PassStats};
 use crate::extract::{sandbox, Article, ExtractError};
-use crate::fetch::{FetchError, Response};
+use crate::fetch::{FetchError, InFlight, Response};
 use crate::store::{after_failure, after_no_article, Baseline, JobNext, JobRecord, KeptPage, Miss, Observation};
 
 /// What fetching and extracting one page gave.
@@ -18,6 +18,9 @@ enum Fetched {
         article: Box<Article>,
         resp: ResponseMeta,
         page: Option<KeptPage>,
+        /// The page's place among the requests in flight, held until its observation is stored: observations
+        /// are stored one at a time, and pages waiting for their turn must not pile up in memory.
+        in_flight: InFlight,
     },
     NoArticle {
         rule: &'static str,
@@ -48,7 +51,7 @@ fn served_url(fetched: &Url, final_url: &Url) -> Option<String> {
 
 impl Crawler {
     /// Fetches a page and extracts it; a fetched page holds its place among the requests in flight until it is
-    /// extracted (memory stays bounded when fetching outruns extraction).
+    /// extracted, and an article until it is stored (memory stays bounded when fetching outruns extraction).
     async fn fetch_and_extract(&self, url: &Url, plan: &PagePlan) -> Fetched {
         let (resp, in_flight) = match self.fetcher.get_holding(url, None).await {
             Ok(r) => r,
@@ -66,9 +69,8 @@ impl Crawler {
             let page = sandbox::Page { body, content_type, url: final_url };
             sandbox::extract_page(page, plan.options.clone(), sandbox::DEFAULT_DEADLINE).await
         };
-        drop(in_flight);
         match extracted {
-            Ok(article) => Fetched::Article { article: Box::new(article), resp: meta, page: kept },
+            Ok(article) => Fetched::Article { article: Box::new(article), resp: meta, page: kept, in_flight },
             Err(ExtractError::NoArticle { rule }) => Fetched::NoArticle { rule, resp: meta },
             Err(e) => Fetched::Unextractable(e.to_string()),
         }
@@ -135,7 +137,7 @@ impl Crawler {
         }
         let now = Utc::now();
         let (next, error) = match self.fetch_and_extract(&url, &plan).await {
-            Fetched::Article { article, resp, page } => {
+            Fetched::Article { article, resp, page, in_flight } => {
                 let served = served_url(&url, &resp.final_url);
                 let mut urls = vec![job.url.clone()];
                 urls.extend(served.clone());
@@ -158,7 +160,9 @@ impl Crawler {
                     schedule: plan.schedule.clone(),
                     flap_window: plan.flap_window,
                 };
-                match self.record(move |s| s.observe(&obs)).await {
+                let recorded = self.record(move |s| s.observe(&obs)).await;
+                drop(in_flight);
+                match recorded {
                     Ok(outcome) => {
                         stats.count(&outcome);
                         tracing::debug!(url = %job.url, kind = ?outcome.kind, "page stored");
@@ -267,7 +271,7 @@ impl Crawler {
         feeds: &[String],
         plan: &PagePlan,
     ) -> Result<PassStats, (Miss, Option<String>, Option<std::time::Duration>)> {
-        let (article, resp, page) = match self.fetch_and_extract(url, plan).await {
+        let (article, resp, page, in_flight) = match self.fetch_and_extract(url, plan).await {
             Fetched::Failed(e) => {
                 let miss = match e.status() {
                     Some(status @ (404 | 410)) => Miss::Missing { status },
@@ -283,7 +287,7 @@ impl Crawler {
                 tracing::warn!(event = "page.no_article", feed = %feeds.first().cloned().unwrap_or_default(), url = %fetch_url, id, rule, "re-check: the page holds no article");
                 return Err((Miss::Stub { rule: rule.to_string() }, None, None));
             }
-            Fetched::Article { article, resp, page } => (article, resp, page),
+            Fetched::Article { article, resp, page, in_flight } => (article, resp, page, in_flight),
         };
         if let Some(miss) = self.redirect_miss(id, url, &resp) {
             return Err((miss, None, None));
@@ -308,7 +312,9 @@ impl Crawler {
             flap_window: plan.flap_window,
         };
         let mut stats = PassStats::default();
-        match self.record(move |s| s.observe(&obs)).await {
+        let recorded = self.record(move |s| s.observe(&obs)).await;
+        drop(in_flight);
+        match recorded {
             Ok(outcome) => stats.count(&outcome),
             Err(e) => {
                 stats.page_errors += 1;

@@ -42,7 +42,7 @@ impl Store {
     }
 
     /// Subscribes to new events (for `events --follow`).
-    pub fn watch_events(&self) -> sled::Subscriber {
-        self.events().watch_prefix(vec![])
+    pub fn watch_events(&self) -> super::Watch {
+        super::Watch(self.events().watch_prefix(vec![]))
     }
 }

@@ -48,12 +48,54 @@ pub enum StoreError {
          stop it or use another store path"
     )]
     Locked { path: PathBuf },
-    #[error("cannot open the store at {path}: {source}")]
-    Open { path: PathBuf, source: sled::Error },
+    #[error("cannot open the store at {path}: {detail}")]
+    Open { path: PathBuf, detail: String, kind: Option<std::io::ErrorKind> },
     #[error("store error: {0}")]
-    Sled(#[from] sled::Error),
+    Sled(String),
     #[error("corrupt record in the store ({what}): {detail}")]
     Corrupt { what: String, detail: String },
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> StoreError {
+        StoreError::Sled(e.to_string())
+    }
+}
+
+impl StoreError {
+    fn open(path: &Path, e: sled::Error) -> StoreError {
+        let kind = match &e {
+            sled::Error::Io(io) => Some(io.kind()),
+            _ => None,
+        };
+        StoreError::Open { path: path.to_path_buf(), detail: e.to_string(), kind }
+    }
+
+    /// For a store that cannot be opened because of its path: the I/O error's kind.
+    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        match self {
+            StoreError::Open { kind, .. } => *kind,
+            _ => None,
+        }
+    }
+}
+
+/// Waits for changes to a part of the store (new events, a forced re-check); a future, or `wait` with a timeout.
+pub struct Watch(sled::Subscriber);
+
+impl Watch {
+    /// Waits up to `timeout` for a change; true when one came.
+    pub fn wait(&mut self, timeout: std::time::Duration) -> bool {
+        self.0.next_timeout(timeout).is_ok()
+    }
+}
+
+impl std::future::Future for Watch {
+    type Output = ();
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        std::pin::Pin::new(&mut self.0).poll(cx).map(|_| ())
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -174,7 +216,7 @@ impl Store {
     /// Opens (or creates) the store directory.
     pub fn open(path: &Path) -> Result<Store> {
         if let Err(e) = std::fs::create_dir_all(path) {
-            return Err(StoreError::Open { path: path.to_path_buf(), source: sled::Error::Io(e) });
+            return Err(StoreError::open(path, sled::Error::Io(e)));
         }
         let db = sled::Config::new()
             .path(path)
@@ -189,7 +231,7 @@ impl Store {
                 sled::Error::Io(io) if io.to_string().contains("lock") => {
                     StoreError::Locked { path: path.to_path_buf() }
                 }
-                _ => StoreError::Open { path: path.to_path_buf(), source: e },
+                _ => StoreError::open(path, e),
             })?;
         let trees = TREES.iter().map(|name| db.open_tree(name)).collect::<std::result::Result<Vec<_>, _>>()?;
         let store = Store { db, path: path.to_path_buf(), trees: std::sync::Arc::new(trees) };
@@ -267,7 +309,7 @@ impl Store {
         let trees: Vec<&sled::Tree> = self.trees.iter().collect();
         let result = trees.as_slice().transaction(|t| f(&Tx(t)));
         result.map_err(|e| match e {
-            TransactionError::Storage(s) => StoreError::Sled(s),
+            TransactionError::Storage(s) => StoreError::from(s),
             TransactionError::Abort(e) => e,
         })
     }
@@ -375,8 +417,8 @@ impl Store {
     }
 
     /// Subscribes to changes of the re-check index (a forced re-check wakes the daemon).
-    pub fn watch_rechecks(&self) -> sled::Subscriber {
-        self.rechecks().watch_prefix(vec![])
+    pub fn watch_rechecks(&self) -> Watch {
+        Watch(self.rechecks().watch_prefix(vec![]))
     }
 
     /// Makes an article's re-check due at `now` (`presswatch recheck`): the next pass fetches it.
