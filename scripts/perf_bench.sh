@@ -14,7 +14,8 @@
 # and use this binary), BENCH_PER_HOST (crawler.per_host_concurrency, default: presswatch's default, 2),
 # BENCH_SKIP_TRAFILATURA=1, BENCH_KEEP_STORE=1 (keep the store, its export and trafilatura output; else removed),
 # BENCH_IDLE_WAIT (seconds to wait for an idle machine before each step, default 300), BENCH_SERVER=http.server
-# (use the python3 -m http.server fallback even when nginx is there).
+# (use the python3 -m http.server fallback even when nginx is there), BENCH_KEEP_HTML=false (do not keep each
+# version's page in the store: measures the store without kept pages).
 set -euo pipefail
 
 N=${1:-2000}
@@ -254,6 +255,7 @@ socket = "$RUN/presswatch.sock"
 allow_private_networks = true
 EOF
     [[ -n ${BENCH_PER_HOST:-} ]] && echo "per_host_concurrency = $BENCH_PER_HOST"
+    [[ -n ${BENCH_KEEP_HTML:-} ]] && printf '\n[defaults]\nkeep_html = %s\n' "$BENCH_KEEP_HTML"
     f=0
     while read -r u; do
         printf '\n[[feed]]\nname = "feed-%d"\nurl = "%s"\n' "$f" "$u"

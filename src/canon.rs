@@ -53,14 +53,13 @@ pub fn canonicalize(url: &Url) -> Option<Url> {
     u.set_fragment(None);
     let _ = u.set_username("");
     let _ = u.set_password(None);
-    if u.query().is_some() {
-        let kept: Vec<(String, String)> =
-            u.query_pairs().filter(|(k, _)| !is_tracking(k)).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-        if kept.is_empty() {
-            u.set_query(None);
-        } else {
-            u.query_pairs_mut().clear().extend_pairs(kept);
-        }
+    // The query is kept as written, less the tracking parameters: rebuilding it from decoded pairs would turn
+    // `index.php?/news/123` into `index.php?%2Fnews%2F123=`, another URL that the server does not know.
+    if let Some(query) = u.query() {
+        let kept: Vec<&str> =
+            query.split('&').filter(|pair| !pair.is_empty() && !is_tracking(&pair_key(pair))).collect();
+        let kept = kept.join("&");
+        u.set_query((!kept.is_empty()).then_some(kept.as_str()));
     }
     // A host written with a trailing dot is the same host.
     if let Some(host) = u.host_str() {
@@ -70,6 +69,45 @@ pub fn canonicalize(url: &Url) -> Option<Url> {
         }
     }
     Some(u)
+}
+
+/// A query pair's key, percent-decoded (`utm%5Fsource=x` is `utm_source`).
+fn pair_key(pair: &str) -> String {
+    url::form_urlencoded::parse(pair.as_bytes()).next().map(|(k, _)| k.into_owned()).unwrap_or_default()
+}
+
+/// Query parameters that choose a presentation of a page (language, edition, AMP), not another page.
+const PRESENTATION_PARAMS: &[&str] = &[
+    "lang", "language", "hl", "locale", "edition", "region", "amp", "m", "mobile", "ref", "from", "source", "src",
+    "view",
+];
+
+/// Whether `url` is a site's front page: `/`, `/index.html` and the like, with no query or only presentation
+/// parameters (`/?lang=vi`). `index.php?/news/123` and `/?p=123` are articles.
+pub fn is_front_page(url: &Url) -> bool {
+    let path = url.path().trim_start_matches('/');
+    let root = path.is_empty() || {
+        let stem = path.split('.').next().unwrap_or_default();
+        !path.contains('/')
+            && path.contains('.')
+            && matches!(stem.to_ascii_lowercase().as_str(), "index" | "default" | "home")
+    };
+    root && url.query_pairs().all(|(k, _)| PRESENTATION_PARAMS.contains(&k.to_ascii_lowercase().as_str()))
+        && !url.query().is_some_and(|q| q.starts_with('/'))
+}
+
+/// Whether `canonical` is a section front above `page` on the same host (`/the-gioi/` for
+/// `/the-gioi/bai-123.html`), which a CMS may name as every article's canonical. An AMP or print variant below
+/// its article (`/story/amp/` → `/story/`) is not a section.
+pub fn is_section_above(canonical: &Url, page: &Url) -> bool {
+    if canonical.host_str() != page.host_str() || canonical.query().is_some() {
+        return false;
+    }
+    let section = canonical.path().trim_end_matches('/');
+    let Some(rest) = page.path().strip_prefix(section).and_then(|r| r.strip_prefix('/')) else { return false };
+    let rest = rest.trim_end_matches('/');
+    let variant = matches!(rest, "amp" | "print" | "mobile" | "m") || rest.starts_with("index.");
+    !rest.is_empty() && !variant
 }
 
 /// Resolves `link` against `base` and canonicalises it; `None` when it is not a usable http(s) URL.
@@ -122,6 +160,46 @@ mod tests {
             let once = canon(s);
             assert_eq!(canon(&once), once);
         }
+    }
+
+    #[test]
+    fn a_query_is_kept_as_written_less_tracking() {
+        assert_eq!(canon("https://example.org/index.php?/news/123"), "https://example.org/index.php?/news/123");
+        assert_eq!(
+            canon("https://example.org/index.php?/news/123&utm_source=x&fbclid=y"),
+            "https://example.org/index.php?/news/123"
+        );
+        assert_eq!(canon("https://example.org/a?id=5&utm%5Fsource=x&x=a+b"), "https://example.org/a?id=5&x=a+b");
+        assert_eq!(canon("https://example.org/a?utm_source=x"), "https://example.org/a");
+    }
+
+    #[test]
+    fn front_pages_and_section_fronts() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        for front in [
+            "https://a.vn/",
+            "https://a.vn",
+            "https://a.vn/index.html",
+            "https://a.vn/?lang=vi",
+            "https://a.vn/Default.aspx",
+        ] {
+            assert!(is_front_page(&u(front)), "{front}");
+        }
+        for article in [
+            "https://a.vn/index.php?/news/123",
+            "https://a.vn/?p=123",
+            "https://a.vn/the-gioi/",
+            "https://a.vn/a-1.html",
+        ] {
+            assert!(!is_front_page(&u(article)), "{article}");
+        }
+        let page = u("https://a.vn/the-gioi/bai-viet-123.html");
+        assert!(is_section_above(&u("https://a.vn/the-gioi/"), &page));
+        assert!(is_section_above(&u("https://a.vn/the-gioi"), &page));
+        assert!(!is_section_above(&u("https://a.vn/the-gioi/bai-viet-123.html"), &page));
+        assert!(!is_section_above(&u("https://a.vn/kinh-te/"), &page));
+        assert!(!is_section_above(&u("https://b.vn/the-gioi/"), &page));
+        assert!(!is_section_above(&u("https://a.vn/story/"), &u("https://a.vn/story/amp/")));
     }
 
     #[test]

@@ -138,6 +138,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Re-check one article at the next pass (the daemon's next poll, or the next `once`).
+    Recheck {
+        #[arg(value_name = "ID|URL")]
+        target: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Extract every kept page again with the current extractor and noise rules, rewriting stored versions
+    /// in place without events (after an upgrade or a change of `drop` / `ignore_lines`).
+    Reextract {
+        /// Only the articles of this feed.
+        #[arg(long, value_name = "NAME")]
+        feed: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Every configured sink with its delivery state: cursor, pending events, last success, last error.
     Sinks {
         #[arg(long)]

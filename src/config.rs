@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 mod sinks;
-pub use sinks::{event_matches, Secret, Shard, SinkConfig, SinkKind};
+pub use sinks::{event_matches, Secret, Shard, SinkConfig, SinkKind, DEFAULT_EVENTS};
 
 /// A configuration problem; the CLI turns it into exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +27,9 @@ pub struct Config {
     /// `[http] listen`: where the daemon serves /metrics and /healthz; off when unset.
     pub http_listen: Option<std::net::SocketAddr>,
     pub crawler: CrawlerConfig,
+    /// `[defaults]`: what a feed does not override, and what applies to articles whose feed was removed or
+    /// renamed.
+    pub defaults: FeedDefaults,
     /// The feeds this daemon polls: every `[[feed]]`, or this shard's share of them.
     pub feeds: Vec<FeedConfig>,
     /// Every `[[feed]]` of the file, whichever shard takes it: what `add`, `opml` and `extract --feed` work on,
@@ -34,6 +37,19 @@ pub struct Config {
     pub configured_feeds: Vec<FeedConfig>,
     /// `[[sink]]`: where events are delivered.
     pub sinks: Vec<SinkConfig>,
+}
+
+/// The `[defaults]` table, resolved.
+#[derive(Debug, Clone)]
+pub struct FeedDefaults {
+    pub interval: Duration,
+    pub recheck: Vec<Duration>,
+    pub recheck_tail: Vec<(Duration, Duration)>,
+    pub robots: bool,
+    pub drop: Vec<String>,
+    pub ignore_lines: Vec<regex::Regex>,
+    pub flap_window: usize,
+    pub keep_html: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +67,8 @@ pub struct CrawlerConfig {
     pub robots: bool,
     /// `shard = "I/N"`: take only the feeds whose configured URL hashes to I.
     pub shard: Option<Shard>,
+    /// The longest a server's Retry-After is honoured; a longer one (or a date centuries out) is cut to this.
+    pub max_retry_after: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +86,10 @@ pub struct FeedConfig {
     pub ignore_lines: Vec<regex::Regex>,
     /// A return to one of the last N versions is not reported as an edit (0: off).
     pub flap_window: usize,
+    /// After the offsets: re-check every `.0` until `.1` after the last change, step after step.
+    pub recheck_tail: Vec<(Duration, Duration)>,
+    /// Keep each version's fetched page in the store (zstd), so a later extractor can extract it again.
+    pub keep_html: bool,
     /// What the URL is: a feed (RSS, Atom, JSON Feed) or a sitemap.
     pub kind: SourceKind,
     /// A sitemap may list URLs of other hosts than its own (default: those are ignored).
@@ -140,6 +162,7 @@ struct RawCrawler {
     per_host_delay: Option<String>,
     robots: Option<bool>,
     shard: Option<String>,
+    max_retry_after: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -150,6 +173,8 @@ struct RawDefaults {
     drop: Option<Vec<String>>,
     ignore_lines: Option<Vec<String>>,
     flap_window: Option<usize>,
+    recheck_tail: Option<Vec<(String, String)>>,
+    keep_html: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -166,12 +191,18 @@ struct RawFeed {
     kind: Option<String>,
     allow_other_hosts: Option<bool>,
     category: Option<String>,
+    recheck_tail: Option<Vec<(String, String)>>,
+    keep_html: Option<bool>,
 }
 
 pub const DEFAULT_USER_AGENT: &str =
     concat!("presswatch/", env!("CARGO_PKG_VERSION"), " (+https://github.com/presswatch/presswatch)");
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(600);
 const DEFAULT_RECHECK: [u64; 5] = [15 * 60, 3600, 6 * 3600, 24 * 3600, 72 * 3600];
+const DAY: u64 = 24 * 3600;
+/// Every day until 7 days after the last change, then every week until 60 days after it, then stop.
+const DEFAULT_RECHECK_TAIL: [(u64, u64); 2] = [(DAY, 7 * DAY), (7 * DAY, 60 * DAY)];
+const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(DAY);
 
 impl Config {
     /// Reads and validates a config file.
@@ -222,8 +253,13 @@ impl Config {
             None => Duration::ZERO,
         };
         let shard = c.shard.as_deref().map(Shard::parse).transpose().map_err(|e| bad("crawler.shard", e))?;
+        let max_retry_after = match c.max_retry_after {
+            Some(s) => parse_duration(&s).map_err(|e| bad("crawler.max_retry_after", e))?,
+            None => DEFAULT_MAX_RETRY_AFTER,
+        };
         let crawler = CrawlerConfig {
             shard,
+            max_retry_after,
             per_host_delay,
             robots: c.robots.unwrap_or(true),
             user_agent: c.user_agent.unwrap_or_else(|| DEFAULT_USER_AGENT.to_string()),
@@ -249,6 +285,13 @@ impl Config {
         let default_ignore = compile_regexes(&raw.defaults.ignore_lines.unwrap_or_default())
             .map_err(|e| bad("defaults.ignore_lines", e))?;
         let default_flap = raw.defaults.flap_window.unwrap_or(0);
+        let default_tail = match raw.defaults.recheck_tail {
+            Some(list) => parse_tail(&list).map_err(|e| bad("defaults.recheck_tail", e))?,
+            None => {
+                DEFAULT_RECHECK_TAIL.iter().map(|(e, u)| (Duration::from_secs(*e), Duration::from_secs(*u))).collect()
+            }
+        };
+        let default_keep_html = raw.defaults.keep_html.unwrap_or(true);
 
         let mut feeds = Vec::new();
         let mut names = HashSet::new();
@@ -299,6 +342,11 @@ impl Config {
             }
             let allow_other_hosts = f.allow_other_hosts.unwrap_or(false);
             let category = f.category.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+            let recheck_tail = match f.recheck_tail {
+                Some(list) => parse_tail(&list).map_err(|e| bad(&key("recheck_tail"), e))?,
+                None => default_tail.clone(),
+            };
+            let keep_html = f.keep_html.unwrap_or(default_keep_html);
             let fc = FeedConfig {
                 name,
                 url,
@@ -308,6 +356,8 @@ impl Config {
                 drop,
                 ignore_lines,
                 flap_window,
+                recheck_tail,
+                keep_html,
                 kind,
                 allow_other_hosts,
                 category,
@@ -321,6 +371,16 @@ impl Config {
         let this_shard: Vec<FeedConfig> =
             feeds.iter().filter(|(url, _)| shard.is_none_or(|s| s.takes(url))).map(|(_, f)| f.clone()).collect();
         let configured_feeds: Vec<FeedConfig> = feeds.into_iter().map(|(_, f)| f).collect();
+        let defaults = FeedDefaults {
+            interval: default_interval,
+            recheck: default_recheck,
+            recheck_tail: default_tail,
+            robots: crawler.robots,
+            drop: default_drop,
+            ignore_lines: default_ignore,
+            flap_window: default_flap,
+            keep_html: default_keep_html,
+        };
 
         let socket = raw.store.socket.filter(|s| !s.trim().is_empty()).map(|s| expand_home(&s));
         let http_listen = match raw.http.listen.filter(|l| !l.trim().is_empty()) {
@@ -335,6 +395,7 @@ impl Config {
             socket,
             http_listen,
             crawler,
+            defaults,
             feeds: this_shard,
             configured_feeds,
             sinks,
@@ -360,6 +421,19 @@ fn parse_recheck(list: &[String]) -> Result<Vec<Duration>, String> {
     let mut out = list.iter().map(|s| parse_duration(s)).collect::<Result<Vec<_>, _>>()?;
     out.sort();
     out.dedup();
+    Ok(out)
+}
+
+/// `[["1d", "7d"], ["7d", "60d"]]`: steps of (every, until after the last change).
+fn parse_tail(list: &[(String, String)]) -> Result<Vec<(Duration, Duration)>, String> {
+    let mut out = Vec::new();
+    for (every, until) in list {
+        let (e, u) = (parse_duration(every)?, parse_duration(until)?);
+        if e < Duration::from_secs(1) {
+            return Err(format!("a re-check step must be at least 1s, found [\"{every}\", \"{until}\"]"));
+        }
+        out.push((e, u));
+    }
     Ok(out)
 }
 
@@ -441,170 +515,4 @@ pub fn resolve_path(cli: Option<&Path>) -> PathBuf {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(text: &str) -> Result<Config, ConfigError> {
-        Config::parse(text, Path::new("test.toml"))
-    }
-
-    #[test]
-    fn full_example_parses_with_overrides() {
-        let c = parse(
-            r#"
-            [store]
-            path = "/tmp/pw"
-            [crawler]
-            concurrency = 8
-            per_host_concurrency = 1
-            timeout = "5s"
-            max_body = "2MiB"
-            allow_private_networks = true
-            allow_hosts = ["Example.ORG"]
-            [defaults]
-            interval = "10m"
-            recheck = ["1h", "15m"]
-            [[feed]]
-            url = "https://example.org/rss"
-            [[feed]]
-            name = "b"
-            url = "https://example.net/atom"
-            interval = "5m"
-            recheck = ["2h"]
-            "#,
-        )
-        .unwrap();
-        assert_eq!(c.store_path, PathBuf::from("/tmp/pw"));
-        assert_eq!(c.crawler.concurrency, 8);
-        assert_eq!(c.crawler.timeout, Duration::from_secs(5));
-        assert_eq!(c.crawler.max_body, 2 * 1024 * 1024);
-        assert_eq!(c.crawler.allow_hosts, vec!["example.org".to_string()]);
-        assert_eq!(c.feeds[0].name, "example.org");
-        assert_eq!(c.feeds[0].interval, Duration::from_secs(600));
-        assert_eq!(c.feeds[0].recheck, vec![Duration::from_secs(900), Duration::from_secs(3600)]);
-        assert_eq!(c.feeds[1].interval, Duration::from_secs(300));
-        assert_eq!(c.feeds[1].recheck, vec![Duration::from_secs(7200)]);
-    }
-
-    #[test]
-    fn errors_name_the_file_and_key() {
-        let e = parse("[crawler]\ntimeout = \"soon\"\n").unwrap_err().0;
-        assert!(e.contains("test.toml") && e.contains("crawler.timeout") && e.contains("soon"), "{e}");
-        let e = parse("[crawler]\nmax_body = \"10 parsecs\"\n").unwrap_err().0;
-        assert!(e.contains("crawler.max_body") && e.contains("parsecs"), "{e}");
-        let e = parse("[crawler]\nspeed = 3\n").unwrap_err().0;
-        assert!(e.contains("test.toml") && e.contains("speed"), "{e}");
-        let e =
-            parse("[[feed]]\nurl = \"https://a.example/\"\n[[feed]]\nurl = \"https://a.example/x\"\n").unwrap_err().0;
-        assert!(e.contains("feed[1].name") && e.contains("duplicate"), "{e}");
-        let e = parse("[[feed]]\nurl = \"file:///etc/passwd\"\n").unwrap_err().0;
-        assert!(e.contains("feed[0].url"), "{e}");
-        let e = parse("[crawler]\nconcurrency = \"many\"\n").unwrap_err().0;
-        assert!(e.contains("concurrency"), "{e}");
-    }
-
-    #[test]
-    fn noise_controls_add_to_the_defaults_and_are_checked() {
-        let c = parse(
-            r##"
-            [defaults]
-            drop = [".ad"]
-            ignore_lines = ["^Cập nhật"]
-            [[feed]]
-            url = "https://a.example/rss"
-            drop = ["#comments"]
-            ignore_lines = ["^Ảnh:"]
-            flap_window = 3
-            "##,
-        )
-        .unwrap();
-        assert_eq!(c.feeds[0].drop, vec![".ad".to_string(), "#comments".to_string()]);
-        assert_eq!(c.feeds[0].ignore_lines.len(), 2);
-        assert_eq!(c.feeds[0].flap_window, 3);
-        let e = parse("[[feed]]\nurl = \"https://a.example/\"\ndrop = [\"div[\"]\n").unwrap_err().0;
-        assert!(e.contains("feed[0].drop") && e.contains("not a valid CSS selector"), "{e}");
-        let e = parse("[defaults]\nignore_lines = [\"(unclosed\"]\n").unwrap_err().0;
-        assert!(e.contains("defaults.ignore_lines"), "{e}");
-    }
-
-    #[test]
-    fn sitemap_sources_and_categories() {
-        let c = parse(
-            "[[feed]]\nurl = \"https://a.example/sitemap.xml\"\nkind = \"sitemap\"\nallow_other_hosts = true\ncategory = \" Tin tức \"\n[[feed]]\nname = \"b\"\nurl = \"https://a.example/rss\"\n",
-        )
-        .unwrap();
-        assert_eq!((c.feeds[0].kind, c.feeds[0].allow_other_hosts), (SourceKind::Sitemap, true));
-        assert_eq!(c.feeds[0].category.as_deref(), Some("Tin tức"));
-        assert_eq!(
-            (c.feeds[1].kind, c.feeds[1].allow_other_hosts, c.feeds[1].category.as_deref()),
-            (SourceKind::Feed, false, None)
-        );
-        let e = parse("[[feed]]\nurl = \"https://a.example/\"\nkind = \"atom\"\n").unwrap_err().0;
-        assert!(e.contains("feed[0].kind") && e.contains("\"atom\""), "{e}");
-        let e = parse("[[feed]]\nurl = \"https://a.example/\"\nallow_other_hosts = true\n").unwrap_err().0;
-        assert!(e.contains("feed[0].allow_other_hosts") && e.contains("sitemap"), "{e}");
-    }
-
-    #[test]
-    fn sinks_have_defaults_and_shards_take_their_share() {
-        let c = parse(
-            r#"
-            [crawler]
-            shard = "1/2"
-            [[feed]]
-            name = "a"
-            url = "https://a.example/rss"
-            [[feed]]
-            name = "b"
-            url = "https://b.example/rss"
-            [[sink]]
-            name = "bus"
-            kind = "nats"
-            [[sink]]
-            name = "desk"
-            kind = "exec"
-            command = ["notify"]
-            events = ["article.edited"]
-            feeds = ["a"]
-            min_significance = "minor"
-            max_pending = 5
-            deliver_timeout = "3s"
-            "#,
-        )
-        .unwrap();
-        let bus = &c.sinks[0];
-        assert_eq!(bus.events, vec!["article.*".to_string()]);
-        assert_eq!((bus.min_significance, bus.max_pending), (crate::change::Significance::Typo, 100_000));
-        assert_eq!((bus.deliver_timeout, bus.timeout), (Duration::from_secs(30), Duration::from_secs(10)));
-        assert_eq!(bus.kind.target(), "nats://127.0.0.1:4222 presswatch.events.<event> (stream PRESSWATCH)");
-        let desk = &c.sinks[1];
-        assert_eq!((desk.feeds.clone(), desk.max_pending), (vec!["a".to_string()], 5));
-        assert_eq!(desk.min_significance, crate::change::Significance::Minor);
-        // The shard keeps the feeds whose URL as written hashes to 1 (mod 2); the sink's feed filter was checked
-        // against every configured feed.
-        let expected: Vec<&str> =
-            ["https://a.example/rss", "https://b.example/rss"].into_iter().filter(|u| Shard::of(u, 2) == 1).collect();
-        assert_eq!(c.feeds.iter().map(|f| f.url.as_str()).collect::<Vec<_>>(), expected);
-        assert_eq!(c.configured_feeds.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
-        assert_eq!(Shard::parse(" 2 / 3 "), Ok(Shard { index: 2, count: 3 }));
-        for bad in ["3/3", "0/0", "1", "a/b", "-1/2"] {
-            assert!(Shard::parse(bad).is_err(), "{bad}");
-        }
-        assert!(crate::config::event_matches("article.*", "article.new"));
-        assert!(!crate::config::event_matches("article.*", "feed.error"));
-        assert!(crate::config::event_matches("*", "feed.error"));
-        let e = parse("[[sink]]\nname = \"x\"\nkind = \"exec\"\ncommand = [\"t\"]\nevents = [\"Article New\"]\n")
-            .unwrap_err()
-            .0;
-        assert!(e.contains("sink[0].events") && e.contains("Article New"), "{e}");
-    }
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("10MiB").unwrap(), 10 * 1024 * 1024);
-        assert_eq!(parse_size("5MB").unwrap(), 5_000_000);
-        assert_eq!(parse_size("512 KiB").unwrap(), 512 * 1024);
-        assert_eq!(parse_size("100").unwrap(), 100);
-        assert!(parse_size("lots").is_err());
-    }
-}
+mod tests;

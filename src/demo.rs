@@ -190,7 +190,7 @@ fn announce_edits(socket: std::path::PathBuf, web: SocketAddr) {
         match crate::client::ask_at(&socket, &request, Duration::from_secs(30)) {
             Ok(Answer::Events(events)) => {
                 for event in events {
-                    let ev = &event.record;
+                    let ev = &event.view;
                     after = ev.seq;
                     if ev.event == "article.edited" {
                         let v = ev.version.unwrap_or(2);

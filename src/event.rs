@@ -1,17 +1,19 @@
-//! The event as it is logged, printed by `events --json` and delivered to sinks: the stored [`EventRecord`]
-//! unchanged, plus, on `article.edited`, the change summary computed from the two versions the event names
-//! (v−1 and v). The store keeps only the record; the summary is derived, so it needs no migration.
+//! The event as it is logged, printed by `events --json` and delivered to sinks: the stored [`EventRecord`] in
+//! its printed shape ([`EventView`]), plus, on `article.edited`, the change summary computed from the two
+//! versions the event names (v−1 and v). The store keeps only the record; the summary is derived, so it needs
+//! no migration. Life events (`article.removed`, `restored`, `redirected`) carry no summary.
 
 use serde::{Deserialize, Serialize};
 
 use crate::change::{self, ChangeSummary, Significance};
 use crate::store::{EventRecord, Store};
+use crate::view::EventView;
 
 /// An event with what is derived from it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     #[serde(flatten)]
-    pub record: EventRecord,
+    pub view: EventView,
     /// On `article.edited`: what changed between the previous version and this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<ChangeSummary>,
@@ -22,7 +24,7 @@ impl Event {
     /// and events of different stores (shards) do not share it. It is derived from what the event is (its
     /// sequence number, time, kind, article and URL), not from a counter of deliveries.
     pub fn id(&self) -> String {
-        event_id(&self.record)
+        event_id(&self.view)
     }
 
     /// The significance of an edit; `None` for events that are not edits.
@@ -34,40 +36,17 @@ impl Event {
     pub fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("events always serialise")
     }
-
-    /// Writes the event to the log. An edit's log line carries the summary's significance as a field of its
-    /// own and the whole summary as a JSON string in `change` (the JSON formatter cannot nest objects).
-    pub fn log(&self) {
-        let r = &self.record;
-        match (&self.change, r.event.as_str()) {
-            (Some(c), "article.edited") => tracing::info!(
-                event = "article.edited",
-                seq = r.seq,
-                id = r.id,
-                url = %r.url,
-                feed = r.feed.as_deref().unwrap_or(""),
-                title = r.title.as_deref().unwrap_or(""),
-                content_hash = r.content_hash.as_deref().unwrap_or(""),
-                previous_hash = r.previous_hash.as_deref().unwrap_or(""),
-                version = r.version.unwrap_or(0),
-                significance = c.significance.as_str(),
-                change = %serde_json::to_string(c).expect("summaries serialise"),
-                "article edited"
-            ),
-            _ => r.log(),
-        }
-    }
 }
 
 /// See [`Event::id`].
-pub fn event_id(r: &EventRecord) -> String {
+pub fn event_id(e: &EventView) -> String {
     let key = format!(
         "{}|{}|{}|{}|{}",
-        r.seq,
-        r.time.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
-        r.event,
-        r.id,
-        r.url
+        e.seq,
+        e.time.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+        e.event,
+        e.id,
+        e.url
     );
     blake3::hash(key.as_bytes()).to_hex()[..32].to_string()
 }
@@ -85,7 +64,7 @@ pub fn load(store: &Store, record: EventRecord) -> Event {
         },
         _ => None,
     };
-    Event { record, change }
+    Event { view: EventView::from(&record), change }
 }
 
 /// The change summary between two stored versions of an article.
@@ -97,9 +76,4 @@ pub fn summary(store: &Store, id: u64, from: u32, to: u32) -> Result<ChangeSumma
     };
     let (a, b) = (get(from)?, get(to)?);
     Ok(change::summarize(&a.title, &a.text, &b.title, &b.text))
-}
-
-/// Loads and logs an event that was just stored (or stored by a run that died before logging it).
-pub fn log_stored(store: &Store, record: &EventRecord) {
-    load(store, record.clone()).log();
 }

@@ -1,8 +1,9 @@
 //! presswatch: a news-feed crawler and change monitor.
 //!
 //! The data flows one way through one module per stage (see ARCHITECTURE.md):
-//! config → source (fetch + feed | sitemap) → canon → fetch(page) → decode → extract → normalize → store →
-//! event log → event (+ change summary) → log line, queries, sinks.
+//! config → source (fetch + feed | sitemap) → canon → store (the poll's state and page jobs) → fetch(page) →
+//! decode → extract → normalize → store (decide, then write: article, version, events) → event log →
+//! event (+ change summary) → log line, queries, sinks.
 
 pub mod canon;
 pub mod change;
@@ -26,8 +27,10 @@ pub mod metrics;
 pub mod normalize;
 pub mod opml;
 pub mod query;
+pub mod reextract;
 pub mod sink;
 pub mod sitemap;
 pub mod source;
 pub mod store;
+pub mod view;
 pub mod web;

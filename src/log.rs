@@ -74,3 +74,88 @@ pub fn init(format: Option<LogFormat>, target: Target, default_level: &str) {
     // A second init (tests) keeps the first subscriber.
     let _ = result;
 }
+
+/// Writes an event to the log as one structured line that `jq` can select on `.event`. This is the logged
+/// shape; the stored one is `store::EventRecord` and the printed one `view::EventView` (in `event::Event`).
+/// An edit's line carries its summary's significance as a field of its own and the whole summary as a JSON
+/// string in `change` (the JSON formatter cannot nest objects).
+pub fn event(event: &crate::event::Event) {
+    let ev = &event.view;
+    let feed = ev.feed.as_deref().unwrap_or("");
+    let title = ev.title.as_deref().unwrap_or("");
+    let hash = ev.content_hash.as_deref().unwrap_or("");
+    match ev.event.as_str() {
+        "article.new" => tracing::info!(
+            event = "article.new",
+            seq = ev.seq,
+            id = ev.id,
+            url = %ev.url,
+            feed,
+            title,
+            content_hash = hash,
+            "new article"
+        ),
+        "article.edited" => match &event.change {
+            Some(c) => tracing::info!(
+                event = "article.edited",
+                seq = ev.seq,
+                id = ev.id,
+                url = %ev.url,
+                feed,
+                title,
+                content_hash = hash,
+                previous_hash = ev.previous_hash.as_deref().unwrap_or(""),
+                version = ev.version.unwrap_or(0),
+                significance = c.significance.as_str(),
+                change = %serde_json::to_string(c).expect("summaries serialise"),
+                "article edited"
+            ),
+            // The versions could not be read (a damaged record): the edit is still logged, without a summary.
+            None => tracing::info!(
+                event = "article.edited",
+                seq = ev.seq,
+                id = ev.id,
+                url = %ev.url,
+                feed,
+                title,
+                content_hash = hash,
+                previous_hash = ev.previous_hash.as_deref().unwrap_or(""),
+                version = ev.version.unwrap_or(0),
+                "article edited"
+            ),
+        },
+        "article.duplicate" => tracing::info!(
+            event = "article.duplicate",
+            seq = ev.seq,
+            id = ev.id,
+            url = %ev.url,
+            feed,
+            alias_of = ev.alias_of.as_deref().unwrap_or(""),
+            "known article under a new URL"
+        ),
+        "article.removed" => tracing::info!(
+            event = "article.removed",
+            seq = ev.seq,
+            id = ev.id,
+            url = %ev.url,
+            feed,
+            status = ev.status.unwrap_or(0),
+            reason = ev.reason.as_deref().unwrap_or(""),
+            "article removed"
+        ),
+        "article.restored" => {
+            tracing::info!(event = "article.restored", seq = ev.seq, id = ev.id, url = %ev.url, feed, "article restored")
+        }
+        "article.redirected" => tracing::info!(
+            event = "article.redirected",
+            seq = ev.seq,
+            id = ev.id,
+            url = %ev.url,
+            feed,
+            to = ev.to.as_deref().unwrap_or(""),
+            to_id = ev.to_id.unwrap_or(0),
+            "article now redirects to another article"
+        ),
+        other => tracing::info!(event = other, seq = ev.seq, id = ev.id, url = %ev.url, "article event"),
+    }
+}

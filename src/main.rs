@@ -119,10 +119,15 @@ fn run_to_end(work: impl std::future::Future<Output = anyhow::Result<()>>) -> Re
 /// query (or a daemon starting, or a `once` pass) may hold the store for a moment, so a locked store is retried
 /// for a few seconds, going to the daemon's socket as soon as one answers.
 fn ask(cfg: &Config, request: &Request) -> Result<Answer, Fatal> {
+    ask_within(cfg, request, Duration::from_secs(120))
+}
+
+/// [`ask`] with a longer wait for the daemon's answer (`reextract` takes as long as the store is large).
+fn ask_within(cfg: &Config, request: &Request, answer_within: Duration) -> Result<Answer, Fatal> {
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     loop {
         if let Some(mut stream) = client::connect(cfg) {
-            return match client::ask(&mut stream, request, Duration::from_secs(120)) {
+            return match client::ask(&mut stream, request, answer_within) {
                 Ok(answer) => Ok(answer),
                 Err(ClientError::Query(e)) => Err(e.into()),
                 Err(e) => Err(Fatal::other(e)),
@@ -148,8 +153,9 @@ fn open_store_waiting(cfg: &Config) -> Result<Store, Fatal> {
 /// the way, no permission, a read-only file system), the message also names the config key to change.
 fn store_error(cfg: &Config, e: presswatch::store::StoreError) -> Fatal {
     use std::io::ErrorKind::*;
-    let path_problem = matches!(&e, presswatch::store::StoreError::Open { source: sled::Error::Io(io), .. }
-        if matches!(io.kind(), PermissionDenied | NotADirectory | ReadOnlyFilesystem | AlreadyExists | NotFound));
+    let path_problem = e
+        .io_kind()
+        .is_some_and(|k| matches!(k, PermissionDenied | NotADirectory | ReadOnlyFilesystem | AlreadyExists | NotFound));
     if path_problem {
         return Fatal::other(format!(
             "{e}\n  set `store.path` in {} to a directory presswatch can create and write",
@@ -189,7 +195,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                     let f = cfg.configured_feeds.iter().find(|f| f.name == name).ok_or_else(|| {
                         Fatal::usage(format!("--feed {name}: no such feed in {}", cfg.source.display()))
                     })?;
-                    extract::Options { drop_selectors: f.drop.clone(), ignore_lines: f.ignore_lines.clone() }
+                    crawl::options_for(f)
                 }
                 None => extract::Options::default(),
             };
@@ -236,11 +242,13 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             };
             let stats = store.import(reader).map_err(Fatal::other)?;
             eprintln!(
-                "presswatch: imported {} feeds, {} articles, {} versions, {} entries, {} events into {}",
+                "presswatch: imported {} feeds, {} articles, {} versions, {} kept pages, {} entries, {} queued pages, {} events into {}",
                 stats.feeds,
                 stats.articles,
                 stats.versions,
+                stats.pages,
                 stats.entries,
+                stats.jobs,
                 stats.events,
                 cfg.store_path.display()
             );
@@ -262,9 +270,10 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 crawler = crawler.with_pass_progress(Arc::new(move |p| output::update_pass_bar(&shown, p)));
             }
             crawler.log_unlogged_events();
+            crawler.replan();
             crawl::log_shard(&cfg);
             runtime()?.block_on(async {
-                crawler.pass(&cfg.feeds).await;
+                crawler.pass(&cfg.feeds, crawl::PassMode::Once).await;
                 if let Some(bar) = &bar {
                     bar.finish();
                 }
@@ -416,12 +425,26 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 out.write_all(d.as_bytes())?;
             }
         }
+        Command::Recheck { target, json } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            if let Answer::Recheck(a) = ask(&cfg, &Request::Recheck { target })? {
+                output::recheck(&mut out, &a, json)?;
+            }
+        }
+        Command::Reextract { feed, json } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            if let Answer::Reextract(r) =
+                ask_within(&cfg, &Request::Reextract { feed }, Duration::from_secs(24 * 3600))?
+            {
+                output::reextract(&mut out, &r, json)?;
+            }
+        }
         Command::Events { since, significance, follow, json } => {
             let since = since.map(|s| query::parse_when(&s, chrono::Utc::now())).transpose()?;
             let cfg = load_config(cli.config.as_deref())?;
             let mut last = 0;
             if let Answer::Events(mut events) = ask(&cfg, &Request::Events { since, after_seq: 0 })? {
-                last = events.last().map(|e| e.record.seq).unwrap_or(0);
+                last = events.last().map(|e| e.view.seq).unwrap_or(0);
                 events.retain(|e| query::significant(e, significance));
                 output::events(&mut out, &events, json)?;
             }
@@ -470,7 +493,7 @@ fn follow_events(
             }
         };
         if let Some(e) = events.last() {
-            last = e.record.seq;
+            last = e.view.seq;
         }
         let events: Vec<_> = events.into_iter().filter(|e| query::significant(e, significance)).collect();
         output::events(out, &events, json)?;

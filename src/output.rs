@@ -9,7 +9,7 @@ use presswatch::crawl::PassProgress;
 use presswatch::event::Event;
 use presswatch::extract::{Article, Explanation};
 use presswatch::query::{ArticleWithText, ChangeView, FeedView, SinkView, StatusView};
-use presswatch::store::{ArticleRecord, VersionRecord};
+use presswatch::view::{ArticleView, ReextractReport, VersionView};
 
 fn json_line<T: serde::Serialize>(out: &mut impl Write, v: &T) -> io::Result<()> {
     serde_json::to_writer(&mut *out, v)?;
@@ -27,13 +27,14 @@ pub fn feeds(out: &mut impl Write, feeds: &[FeedView], json: bool) -> io::Result
         } else {
             writeln!(
                 out,
-                "{}  {}\n  last fetch {}  status {}  items {}  articles {}  errors {}  next due {}{}",
+                "{}  {}\n  last fetch {}  status {}  items {}  articles {}{}  errors {}  next due {}{}",
                 f.name,
                 f.url,
                 time(f.last_fetch),
                 f.last_status.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
                 f.items.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
                 f.articles,
+                if f.queued > 0 { format!("  queued {}", f.queued) } else { String::new() },
                 f.errors,
                 time(f.next_due),
                 f.last_error.as_ref().map(|e| format!("\n  last error: {e}")).unwrap_or_default()
@@ -61,7 +62,7 @@ pub fn discovered(out: &mut impl Write, sources: &[presswatch::discover::Source]
     Ok(())
 }
 
-pub fn articles(out: &mut impl Write, articles: &[ArticleRecord], json: bool) -> io::Result<()> {
+pub fn articles(out: &mut impl Write, articles: &[ArticleView], json: bool) -> io::Result<()> {
     for a in articles {
         if json {
             json_line(out, a)?;
@@ -102,11 +103,20 @@ pub fn show(out: &mut impl Write, a: &ArticleWithText, json: bool) -> io::Result
         writeln!(out, "modified:     {m}")?;
     }
     writeln!(out, "versions:     {}", r.versions)?;
+    match (&r.removed, &r.redirected) {
+        (Some(g), _) => {
+            writeln!(out, "state:        removed since {} ({}, HTTP {})", time(Some(g.since)), g.reason, g.status)?
+        }
+        (_, Some(d)) => {
+            writeln!(out, "state:        redirected since {} to article {} ({})", time(Some(d.since)), d.to_id, d.to)?
+        }
+        _ => {}
+    }
     writeln!(out, "content hash: {}\n", r.content_hash)?;
     writeln!(out, "{}", a.text)
 }
 
-pub fn history(out: &mut impl Write, versions: &[VersionRecord], json: bool) -> io::Result<()> {
+pub fn history(out: &mut impl Write, versions: &[VersionView], json: bool) -> io::Result<()> {
     for v in versions {
         if json {
             json_line(out, v)?;
@@ -122,7 +132,7 @@ pub fn events(out: &mut impl Write, events: &[Event], json: bool) -> io::Result<
         if json {
             json_line(out, ev)?;
         } else {
-            let e = &ev.record;
+            let e = &ev.view;
             let detail = match e.event.as_str() {
                 "article.duplicate" => format!("alias of {}", e.alias_of.as_deref().unwrap_or("?")),
                 "article.edited" => format!(
@@ -131,6 +141,16 @@ pub fn events(out: &mut impl Write, events: &[Event], json: bool) -> io::Result<
                     ev.significance().map(|s| format!("{}  ", s.as_str())).unwrap_or_default(),
                     e.title.as_deref().unwrap_or("")
                 ),
+                "article.removed" => {
+                    format!(
+                        "{} (HTTP {})",
+                        e.reason.as_deref().unwrap_or(""),
+                        e.status.map(|s| s.to_string()).unwrap_or_default()
+                    )
+                }
+                "article.redirected" => {
+                    format!("to article {}  {}", e.to_id.unwrap_or(0), e.to.as_deref().unwrap_or(""))
+                }
                 _ => e.title.clone().unwrap_or_default(),
             };
             writeln!(
@@ -199,6 +219,25 @@ pub fn sinks(out: &mut impl Write, sinks: &[SinkView], json: bool) -> io::Result
         )?;
     }
     Ok(())
+}
+
+/// `recheck`: the article whose re-check is now due.
+pub fn recheck(out: &mut impl Write, a: &ArticleView, json: bool) -> io::Result<()> {
+    if json {
+        return json_line(out, a);
+    }
+    writeln!(out, "article {} is re-checked at the next pass: {}", a.id, a.url)
+}
+
+pub fn reextract(out: &mut impl Write, r: &ReextractReport, json: bool) -> io::Result<()> {
+    if json {
+        return json_line(out, r);
+    }
+    writeln!(
+        out,
+        "re-extracted {} versions of {} articles from their kept pages: {} changed, {} without a kept page, {} failed, {} skipped (changed meanwhile)",
+        r.versions, r.articles, r.changed, r.without_page, r.failed, r.skipped
+    )
 }
 
 #[derive(serde::Serialize)]

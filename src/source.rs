@@ -32,11 +32,7 @@ pub struct Failure {
 
 impl From<FetchError> for Failure {
     fn from(e: FetchError) -> Failure {
-        let retry_after = match &e {
-            FetchError::Status { retry_after, .. } => *retry_after,
-            _ => None,
-        };
-        Failure { status: e.status(), error: e.to_string(), retry_after }
+        Failure { status: e.status(), error: e.to_string(), retry_after: e.retry_after() }
     }
 }
 

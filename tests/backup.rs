@@ -47,14 +47,19 @@ fn export_then_import_gives_the_same_answers() {
     let backup = source.path().join("backup.jsonl");
     let r = source.run(&["export", "-o", backup.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    // 1 feed + 3 articles + 3 versions + 3 entries + 3 events
-    assert_eq!(std::fs::read_to_string(&backup).unwrap().lines().count(), 13);
-    assert!(r.stderr.contains("exported 13 records"), "{}", r.stderr);
+    // 1 feed + 3 articles + 3 versions + 3 kept pages + 3 entries + 3 events
+    assert_eq!(std::fs::read_to_string(&backup).unwrap().lines().count(), 16);
+    assert!(r.stderr.contains("exported 16 records"), "{}", r.stderr);
 
     let target = env_for(site, "restored");
     let r = target.run(&["import", backup.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stderr.contains("imported 1 feeds, 3 articles, 3 versions, 3 entries, 3 events"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("imported 1 feeds, 3 articles, 3 versions, 3 kept pages, 3 entries, 0 queued pages, 3 events"),
+        "{}",
+        r.stderr
+    );
     for q in [&["articles"][..], &["events"], &["feeds"], &["history", "2"]] {
         assert_eq!(target.query(q), source.query(q), "{q:?}");
     }

@@ -155,7 +155,7 @@ fn the_daemon_signals_ready_pings_answers_reloads_reports_edits_and_stops_cleanl
     let base_config = format!(
         "[store]\npath = \"{}\"\n[http]\nlisten = \"127.0.0.1:{metrics_port}\"\n\
          [crawler]\nallow_private_networks = true\nrobots = false\nper_host_concurrency = 2\n\
-         [defaults]\ninterval = \"1s\"\nrecheck = [\"3s\", \"6s\"]\n[[feed]]\nname = \"one\"\nurl = \"http://{site}/feed.rss\"\n",
+         [defaults]\ninterval = \"1s\"\nrecheck = [\"3s\", \"6s\"]\nrecheck_tail = []\n[[feed]]\nname = \"one\"\nurl = \"http://{site}/feed.rss\"\n",
         env.store.display()
     );
     std::fs::write(&env.config, &base_config).unwrap();
@@ -278,4 +278,102 @@ fn a_failing_feed_backs_off_exponentially_and_keeps_its_state() {
     for (wait, base) in waits.iter().zip([10, 20, 40]) {
         assert!((base..=base + base / 10).contains(wait), "waits {waits:?}");
     }
+}
+
+/// CPU seconds (user + system) a process has used so far, from /proc.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // The fields after the parenthesised command name; utime and stime are the 14th and 15th of the line.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    let out = Command::new("getconf").arg("CLK_TCK").output().unwrap();
+    let per_second: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(100.0);
+    ticks / per_second
+}
+
+#[test]
+fn a_reload_replans_stored_articles_and_the_idle_daemon_then_costs_almost_nothing() {
+    let pages = Arc::new(AtomicUsize::new(0));
+    let p = pages.clone();
+    let site = serve("127.0.0.1:0", move |path, stream, me| {
+        let feed = |prefix: &str, count: usize| {
+            let items: Vec<(String, String)> =
+                (1..=count).map(|i| (format!("{prefix} {i}"), format!("http://{me}/{prefix}/{i}.html"))).collect();
+            rss(&items)
+        };
+        match path {
+            "/one.rss" => {
+                respond(stream, "200 OK", &[("Content-Type", "application/rss+xml".into())], feed("one", 3).as_bytes())
+            }
+            "/two.rss" => {
+                respond(stream, "200 OK", &[("Content-Type", "application/rss+xml".into())], feed("two", 2).as_bytes())
+            }
+            _ => {
+                p.fetch_add(1, Ordering::SeqCst);
+                respond(
+                    stream,
+                    "200 OK",
+                    &[],
+                    article_page(&format!("Bài {path}"), &format!("Nội dung của {path}.")).as_bytes(),
+                )
+            }
+        }
+    });
+    let env = TestEnv::with_text("");
+    let head = format!(
+        "[store]\npath = \"{}\"\n[crawler]\nallow_private_networks = true\nrobots = false\n",
+        env.store.display()
+    );
+    let one = format!("[[feed]]\nname = \"one\"\nurl = \"http://{site}/one.rss\"\n");
+    let two = format!("[[feed]]\nname = \"two\"\nurl = \"http://{site}/two.rss\"\n");
+    std::fs::write(
+        &env.config,
+        format!("{head}[defaults]\ninterval = \"1s\"\nrecheck = [\"2s\", \"4s\", \"6s\", \"8s\", \"10s\"]\nrecheck_tail = []\n{one}{two}"),
+    )
+    .unwrap();
+    let notify_path = env.path().join("notify.sock");
+    let notify = UnixDatagram::bind(&notify_path).unwrap();
+    notify.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    let daemon = Daemon::start(&env, &notify_path);
+    wait_datagram(&notify, "READY=1", Duration::from_secs(10));
+    wait_until("five articles", Duration::from_secs(20), || (env.query(&["articles"]).len() == 5).then_some(()));
+    assert!(pages.load(Ordering::SeqCst) >= 5);
+
+    // Every schedule gets longer: feed one's re-checks an hour after first sight; feed two is removed, so its
+    // articles follow the defaults (two hours).
+    std::fs::write(
+        &env.config,
+        format!(
+            "{head}[defaults]\ninterval = \"1h\"\nrecheck = [\"2h\"]\nrecheck_tail = []\n{one}recheck = [\"1h\"]\n"
+        ),
+    )
+    .unwrap();
+    daemon.signal("-HUP");
+    wait_until("the reload", Duration::from_secs(10), || (daemon.logged("config.reloaded") == 1).then_some(()));
+    let replanned = wait_until("re-planned articles", Duration::from_secs(10), || {
+        let arts = env.query(&["articles"]);
+        let planned = arts.iter().all(|a| {
+            let offset = if s(&a["feeds"][0]) == "one" { 3600 } else { 7200 };
+            let first = chrono::DateTime::parse_from_rfc3339(s(&a["first_seen"])).unwrap();
+            a["next_recheck"].as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                == Some(first + chrono::Duration::seconds(offset))
+        });
+        planned.then_some(arts)
+    });
+    assert_eq!(replanned.iter().filter(|a| a["feeds"][0] == "two").count(), 2);
+
+    // Idle from here on: the old 2 s offsets are gone, so no page is fetched, and the loop sleeps.
+    std::thread::sleep(Duration::from_secs(2));
+    let fetched = pages.load(Ordering::SeqCst);
+    let pid = daemon.child.id();
+    let (cpu0, t0) = (cpu_seconds(pid), Instant::now());
+    std::thread::sleep(Duration::from_secs(10));
+    let (cpu1, t1) = (cpu_seconds(pid), Instant::now());
+    let per_second = (cpu1 - cpu0) / (t1 - t0).as_secs_f64();
+    eprintln!("idle after the reload: {:.4} CPU-s per second ({:.2} CPU-s in {:?})", per_second, cpu1 - cpu0, t1 - t0);
+    assert!(per_second <= 0.01, "the idle daemon used {per_second:.4} CPU-s per second");
+    assert_eq!(pages.load(Ordering::SeqCst), fetched, "no page fetched while idle");
+    let (code, _, _) = daemon.stop();
+    assert_eq!(code, 0);
 }

@@ -229,12 +229,14 @@ fn one_pass_over_hostile_feeds_stays_bounded_flags_each_and_never_touches_the_tr
     let fetched = chrono::DateTime::parse_from_rfc3339(s(&busy["last_fetch"])).unwrap();
     assert!((due - fetched).num_seconds() >= 3599, "next_due {due} after {fetched}");
 
-    // The SSRF bait items are refused one by one, naming the address, and the file: link is skipped.
+    // The SSRF bait items are refused one by one (each page's own error), naming the address, and the file:
+    // link is skipped.
     let log: Vec<Value> =
         String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
-    let refused: Vec<&Value> = log.iter().filter(|v| v["event"] == "feed.error" && v["feed"] == "ssrf").collect();
+    let refused: Vec<&Value> = log.iter().filter(|v| v["event"] == "page.error" && v["feed"] == "ssrf").collect();
     assert_eq!(refused.len(), 4, "{refused:?}");
     assert!(refused.iter().all(|v| s(&v["error"]).contains("127.0.0.2")), "{refused:?}");
+    assert!(refused.iter().all(|v| v["gave_up"] == true), "a refused address is never tried again: {refused:?}");
     let feed_errors = log.iter().filter(|v| v["event"] == "feed.error" && v["feed"] != "ssrf").count();
     assert_eq!(feed_errors, expected.len() + 2, "each failed feed, and the two damaged ones");
 }

@@ -1061,7 +1061,12 @@ fn passes_over_three_sites_report_every_new_article_edit_and_copy_exactly_once()
         assert_eq!(n(&art["versions"]), expected_versions[key], "{key}");
         assert_eq!(art["content_hash"], cms[key].hash().as_str(), "{key}");
         assert_eq!(art["title"], cms[key].title.as_str(), "{key}");
-        assert_eq!(art["next_recheck"], Value::Null, "{key}: the schedule is spent");
+        // The offsets are spent; the default tail (every day until 7 days after the last change) goes on.
+        assert_eq!(
+            time(&art["next_recheck"]),
+            time(&art["last_checked"]) + Duration::from_secs(86400),
+            "{key}: the re-check tail"
+        );
         for u in std::iter::once(&art["url"]).chain(art["aliases"].as_array().unwrap()) {
             assert!(!s(u).contains("utm_"), "{u} carries a tracking parameter");
         }
@@ -1329,16 +1334,23 @@ fn failures_are_logged_with_the_feed_and_the_pass_completes() {
 
     let run = env.once();
     assert_eq!(summary(&run), [2, 0, 1, 3, 2, 1, 0, 0, 0], "{}", run.stdout);
-    let mut errors: Vec<(String, String, String)> = run
-        .events("feed.error")
-        .iter()
-        .map(|e| (s(&e["feed"]).to_string(), s(&e["url"]).to_string(), s(&e["error"]).to_string()))
-        .collect();
-    errors.sort();
+    let errors = |kind: &str| {
+        let mut e: Vec<(String, String, String)> = run
+            .events(kind)
+            .iter()
+            .map(|e| (s(&e["feed"]).to_string(), s(&e["url"]).to_string(), s(&e["error"]).to_string()))
+            .collect();
+        e.sort();
+        e
+    };
     assert_eq!(
-        errors,
+        errors("feed.error"),
+        [("down".to_string(), b.url("/feed.xml"), format!("HTTP 503 from {}", b.url("/feed.xml")))]
+    );
+    // A page that failed is a `page.error`, not a failure of its feed.
+    assert_eq!(
+        errors("page.error"),
         [
-            ("down".to_string(), b.url("/feed.xml"), format!("HTTP 503 from {}", b.url("/feed.xml"))),
             ("good".to_string(), a.url(missing), format!("HTTP 404 from {}", a.url(missing))),
             (
                 "good".to_string(),
@@ -1361,10 +1373,13 @@ fn failures_are_logged_with_the_feed_and_the_pass_completes() {
         (0.into(), Value::Null, 1.into())
     );
 
-    // The missing page appears; the feed is still down. A failed item is tried again, not forgotten.
+    // The missing page stays queued for another try; the page robots.txt forbids is given up.
+    assert_eq!(good["queued"], 1);
+    // The missing page appears; the feed is still down. A failed item is tried again, not forgotten; the
+    // forbidden one is not tried again.
     a.publish(&[missing], a3.clone());
     let run = env.once();
-    assert_eq!(summary(&run), [2, 0, 1, 2, 1, 1, 0, 0, 0], "{}", run.stdout);
+    assert_eq!(summary(&run), [2, 0, 1, 1, 0, 1, 0, 0, 0], "{}", run.stdout);
     let new = run.events("article.new");
     assert_eq!(new.len(), 1);
     assert_eq!(new[0]["url"], a.url(A3).as_str(), "stored under the page's canonical URL");
@@ -1373,6 +1388,9 @@ fn failures_are_logged_with_the_feed_and_the_pass_completes() {
     assert_eq!(down["errors"], 2);
     assert_backoff(&down, 600);
     assert_eq!(b.count("/feed.xml"), 2);
+    assert_eq!(a.server.count(private), 0, "robots.txt is still honoured");
+    let good = env.query(&["feeds"]).into_iter().find(|f| f["name"] == "good").unwrap();
+    assert_eq!((good["queued"].clone(), good["articles"].clone()), (0.into(), 2.into()));
 }
 
 #[test]

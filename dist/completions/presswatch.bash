@@ -64,6 +64,12 @@ _presswatch() {
             presswatch,opml)
                 cmd="presswatch__subcmd__opml"
                 ;;
+            presswatch,recheck)
+                cmd="presswatch__subcmd__recheck"
+                ;;
+            presswatch,reextract)
+                cmd="presswatch__subcmd__reextract"
+                ;;
             presswatch,run)
                 cmd="presswatch__subcmd__run"
                 ;;
@@ -124,6 +130,12 @@ _presswatch() {
             presswatch__subcmd__help,opml)
                 cmd="presswatch__subcmd__help__subcmd__opml"
                 ;;
+            presswatch__subcmd__help,recheck)
+                cmd="presswatch__subcmd__help__subcmd__recheck"
+                ;;
+            presswatch__subcmd__help,reextract)
+                cmd="presswatch__subcmd__help__subcmd__reextract"
+                ;;
             presswatch__subcmd__help,run)
                 cmd="presswatch__subcmd__help__subcmd__run"
                 ;;
@@ -167,7 +179,7 @@ _presswatch() {
 
     case "${cmd}" in
         presswatch)
-            opts="-h -V --config --log-format --help --version run once discover add opml feeds articles show history diff events sinks export import status demo completions man extract help"
+            opts="-h -V --config --log-format --help --version run once discover add opml feeds articles show history diff events recheck reextract sinks export import status demo completions man extract help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -461,7 +473,7 @@ _presswatch() {
             return 0
             ;;
         presswatch__subcmd__help)
-            opts="run once discover add opml feeds articles show history diff events sinks export import status demo completions man extract help"
+            opts="run once discover add opml feeds articles show history diff events recheck reextract sinks export import status demo completions man extract help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -715,6 +727,34 @@ _presswatch() {
         presswatch__subcmd__help__subcmd__opml__subcmd__import)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        presswatch__subcmd__help__subcmd__recheck)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        presswatch__subcmd__help__subcmd__reextract)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -981,6 +1021,54 @@ _presswatch() {
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "json pretty" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        presswatch__subcmd__recheck)
+            opts="-h --json --config --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "json pretty" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        presswatch__subcmd__reextract)
+            opts="-h --feed --json --config --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --feed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -1,7 +1,8 @@
 //! `presswatch run`: the long-running daemon.
 //!
-//! One loop: sleep until the next feed or re-check is due (or a signal arrives), run a pass over what is due,
-//! read back each feed's next due time (the pass wrote it: interval, backoff, Retry-After), repeat.
+//! One loop: sleep until the next feed, queued page or re-check is due (or a signal arrives, or `recheck` makes
+//! one due), run a pass over what is due, read back each feed's next due time (the pass wrote it: interval,
+//! backoff, Retry-After), repeat. Two passes start at least a second apart, whatever is due.
 //! Beside it: the query socket, and a watchdog ticker that pings systemd only while the loop makes progress.
 //! SIGTERM/SIGINT stop it (work in flight gets 10 s), SIGHUP reloads the configuration.
 
@@ -19,7 +20,7 @@ use chrono::{DateTime, Utc};
 use tokio::signal::unix::{signal, SignalKind};
 
 use crate::config::{Config, FeedConfig};
-use crate::crawl::{jitter_fraction, Crawler};
+use crate::crawl::{jitter_fraction, Crawler, PassMode};
 use crate::store::Store;
 
 /// How long work in flight may take to finish after SIGTERM.
@@ -28,6 +29,9 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 const FIRST_POLL_SPREAD: Duration = Duration::from_secs(60);
 /// The loop wakes at least this often even with nothing due, to notice a new day and keep the watchdog fed.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
+/// Two passes start at least this far apart: work that stays due (a re-check that cannot be done) must not
+/// turn the loop into a busy one.
+const MIN_PASS_GAP: Duration = Duration::from_secs(1);
 
 /// When each configured feed is next due.
 struct Schedule {
@@ -84,6 +88,14 @@ impl Schedule {
     }
 }
 
+/// Re-plans the re-checks of articles whose schedule changed, off the async workers.
+async fn replan(crawler: &Crawler) {
+    let c = crawler.clone();
+    if let Err(e) = tokio::task::spawn_blocking(move || c.replan()).await {
+        tracing::error!(error = %e, "re-planning the re-checks crashed");
+    }
+}
+
 /// A second SIGTERM/SIGINT: flush what is stored (sled is crash-safe without it; this only saves recovery
 /// work) and leave at once.
 fn exit_now(store: &Store) -> ! {
@@ -120,6 +132,7 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
     crate::sink::init_all(&config.sinks, &store);
     let mut crawler = Crawler::new(config.clone(), store.clone())?.with_progress(progress.clone());
     crawler.log_unlogged_events();
+    replan(&crawler).await;
     crate::crawl::log_shard(&config);
     let mut sink_tasks = crate::sink::spawn_all(&config.sinks, &store);
     let mut schedule = Schedule::new(&config, &store, Utc::now());
@@ -172,16 +185,18 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
     );
 
     let mut reload_pending = false;
+    let mut last_pass: Option<std::time::Instant> = None;
     'main: loop {
         progress.store(now_ms(), Ordering::Relaxed);
         if reload_pending {
             reload_pending = false;
             match Config::load(&config_path) {
-                Ok(new) => match Crawler::new(Arc::new(new.clone()), store.clone()) {
+                Ok(new) => match crawler.reconfigured(Arc::new(new.clone())) {
                     Ok(c) => {
                         config = Arc::new(new);
                         *shared_config.write().expect("config lock") = config.clone();
-                        crawler = c.with_progress(progress.clone());
+                        crawler = c;
+                        replan(&crawler).await;
                         schedule.sync(&config, &store, Utc::now());
                         for t in sink_tasks.drain(..) {
                             t.abort();
@@ -203,9 +218,13 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
 
         let now = Utc::now();
         let due = schedule.due_now(&config, now);
-        let recheck_due = store.next_recheck_time().ok().flatten().is_some_and(|t| t <= now);
-        if !due.is_empty() || recheck_due {
-            let pass = crawler.pass(&due);
+        let next_recheck = store.next_recheck_time().ok().flatten();
+        let next_job = store.next_job_time().ok().flatten();
+        let work_due = [next_recheck, next_job].iter().flatten().any(|t| *t <= now);
+        let gap_left = last_pass.map(|t| MIN_PASS_GAP.saturating_sub(t.elapsed())).unwrap_or_default();
+        if (!due.is_empty() || work_due) && gap_left.is_zero() {
+            last_pass = Some(std::time::Instant::now());
+            let pass = crawler.pass(&due, PassMode::Daemon);
             tokio::pin!(pass);
             loop {
                 let stop = tokio::select! {
@@ -231,12 +250,15 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
         }
 
         let mut wake = schedule.next().unwrap_or(now + chrono::Duration::from_std(MAX_SLEEP).unwrap_or_default());
-        if let Ok(Some(r)) = store.next_recheck_time() {
-            wake = wake.min(r);
+        for t in [next_recheck, next_job].into_iter().flatten() {
+            wake = wake.min(t);
         }
-        let sleep = (wake - now).to_std().unwrap_or_default().min(MAX_SLEEP);
+        let sleep = (wake - now).to_std().unwrap_or_default().max(gap_left).min(MAX_SLEEP);
+        // `presswatch recheck` makes a re-check due through the socket: wake for it.
+        let mut forced = store.watch_rechecks();
         tokio::select! {
             _ = tokio::time::sleep(sleep) => {}
+            _ = &mut forced => {}
             _ = sighup.recv() => reload_pending = true,
             _ = sigterm.recv() => break 'main,
             _ = sigint.recv() => break 'main,

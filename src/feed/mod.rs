@@ -57,6 +57,12 @@ impl FeedItem {
     }
 }
 
+/// Whether `url` is the identity of a feed item without a link (the feed's URL with `#item=KEY`): such an
+/// article has no page to fetch, re-check or extract again; the feed is its only source.
+pub fn is_own_item_url(url: &str) -> bool {
+    Url::parse(url).ok().is_some_and(|u| u.fragment().is_some_and(|f| f.starts_with("item=")))
+}
+
 /// A parsed feed.
 #[derive(Debug, Clone)]
 pub struct ParsedFeed {

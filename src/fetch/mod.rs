@@ -41,6 +41,8 @@ pub struct Response {
     pub last_modified: Option<String>,
     /// How long the server says the response stays fresh (Cache-Control max-age, else Expires).
     pub fresh_for: Option<Duration>,
+    /// The status of the first redirect followed (301, 302, ...), when the response came through redirects.
+    pub redirect_status: Option<u16>,
     pub body: Vec<u8>,
 }
 
@@ -73,6 +75,7 @@ pub enum FetchError {
     Timeout { url: String, after: Duration },
     #[error("body of {url} exceeds the cap of {cap} bytes (counted after decompression)")]
     TooLarge { url: String, cap: u64 },
+    /// `retry_after` is the server's Retry-After, already cut to `crawler.max_retry_after`.
     #[error("HTTP {status} from {url}")]
     Status { url: String, status: u16, retry_after: Option<Duration> },
     /// 401 or 403: the site refuses this client, whatever it asks for.
@@ -89,6 +92,14 @@ impl FetchError {
     pub fn status(&self) -> Option<u16> {
         match self {
             FetchError::Status { status, .. } | FetchError::Forbidden { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The server's Retry-After (capped), when it sent one with an error status.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchError::Status { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -116,6 +127,7 @@ pub struct Fetcher {
     timeout: Duration,
     max_body: u64,
     user_agent: String,
+    max_retry_after: Duration,
     global: Arc<Semaphore>,
     per_host_limit: usize,
     per_host_delay: Duration,
@@ -142,15 +154,21 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
-/// Parses Retry-After: delta seconds or an HTTP date.
-pub fn parse_retry_after(value: &str) -> Option<Duration> {
+/// Parses Retry-After (delta seconds or an HTTP date), cut to `cap`: a huge value must neither push the next
+/// try centuries out nor overflow the time arithmetic downstream.
+pub fn parse_retry_after(value: &str, cap: Duration) -> Option<Duration> {
     let v = value.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let delta = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    Some(delta.to_std().unwrap_or(Duration::ZERO))
+    let wait = if let Ok(secs) = v.parse::<u64>() {
+        Duration::from_secs(secs)
+    } else if v.bytes().all(|b| b.is_ascii_digit()) && !v.is_empty() {
+        // More digits than a u64 holds.
+        cap
+    } else {
+        let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+        let delta = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
+        delta.to_std().unwrap_or(Duration::ZERO)
+    };
+    Some(wait.min(cap))
 }
 
 impl Fetcher {
@@ -159,23 +177,6 @@ impl Fetcher {
             allow_private_networks: cfg.allow_private_networks,
             allow_hosts: cfg.allow_hosts.clone(),
         });
-        let redirect_policy = {
-            let policy = policy.clone();
-            reqwest::redirect::Policy::custom(move |attempt| {
-                if attempt.previous().len() > MAX_REDIRECTS {
-                    return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
-                }
-                if attempt.previous().contains(attempt.url()) {
-                    let msg = format!("redirect loop at {}", attempt.url());
-                    return attempt.error(msg);
-                }
-                if let Err(reason) = policy.check_url(attempt.url()) {
-                    let msg = format!("redirect to {} refused: {reason}", attempt.url());
-                    return attempt.error(msg);
-                }
-                attempt.follow()
-            })
-        };
         let mut default_headers = HeaderMap::new();
         default_headers.insert(
             header::ACCEPT,
@@ -187,7 +188,8 @@ impl Fetcher {
             .user_agent(cfg.user_agent.clone())
             .default_headers(default_headers)
             .no_proxy()
-            .redirect(redirect_policy)
+            // Redirects are followed by `get_unbounded`, which checks each hop and keeps the first status.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
             .pool_max_idle_per_host(cfg.per_host_concurrency.max(2))
             .dns_resolver(Arc::new(guard::GuardedResolver { policy: policy.clone() }))
@@ -198,6 +200,7 @@ impl Fetcher {
             timeout: cfg.timeout,
             max_body: cfg.max_body,
             user_agent: cfg.user_agent.clone(),
+            max_retry_after: cfg.max_retry_after,
             global: Arc::new(Semaphore::new(cfg.concurrency)),
             per_host_limit: cfg.per_host_concurrency,
             per_host_delay: cfg.per_host_delay,
@@ -299,6 +302,57 @@ impl Fetcher {
         result.map(|resp| (resp, InFlight { _permit: global_permit }))
     }
 
+    /// Sends the request and follows up to 5 redirects, each hop checked by the address guard.
+    async fn send_following(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+    ) -> Result<(reqwest::Response, Url, Option<u16>), FetchError> {
+        let network = |e: &dyn std::error::Error| FetchError::Network { url: url.to_string(), detail: error_chain(e) };
+        let mut current = url.clone();
+        let mut first_redirect = None;
+        let mut seen = vec![url.clone()];
+        loop {
+            let mut req = self.client.get(current.clone());
+            if let Some(v) = validators {
+                if let Some(etag) = &v.etag {
+                    req = req.header(header::IF_NONE_MATCH, etag);
+                }
+                if let Some(lm) = &v.last_modified {
+                    req = req.header(header::IF_MODIFIED_SINCE, lm);
+                }
+            }
+            let resp = req.send().await.map_err(|e| network(&e))?;
+            let location = resp.headers().get(header::LOCATION).and_then(|l| l.to_str().ok());
+            let next = match location {
+                Some(l) if resp.status().is_redirection() && resp.status().as_u16() != 304 => current.join(l.trim()),
+                _ => return Ok((resp, current, first_redirect)),
+            };
+            let next = next.map_err(|e| FetchError::Network {
+                url: url.to_string(),
+                detail: format!("redirect to an invalid URL from {current}: {e}"),
+            })?;
+            if seen.len() > MAX_REDIRECTS {
+                return Err(FetchError::Network {
+                    url: url.to_string(),
+                    detail: format!("more than {MAX_REDIRECTS} redirects"),
+                });
+            }
+            if seen.contains(&next) {
+                return Err(FetchError::Network { url: url.to_string(), detail: format!("redirect loop at {next}") });
+            }
+            if let Err(reason) = self.policy.check_url(&next) {
+                return Err(FetchError::Refused {
+                    url: url.to_string(),
+                    reason: format!("redirect to {next} refused: {reason}"),
+                });
+            }
+            first_redirect.get_or_insert(resp.status().as_u16());
+            seen.push(next.clone());
+            current = next;
+        }
+    }
+
     async fn get_unbounded(
         &self,
         url: &Url,
@@ -306,26 +360,18 @@ impl Fetcher {
         max_body: u64,
     ) -> Result<Response, FetchError> {
         let network = |e: &dyn std::error::Error| FetchError::Network { url: url.to_string(), detail: error_chain(e) };
-        let mut req = self.client.get(url.clone());
-        if let Some(v) = validators {
-            if let Some(etag) = &v.etag {
-                req = req.header(header::IF_NONE_MATCH, etag);
-            }
-            if let Some(lm) = &v.last_modified {
-                req = req.header(header::IF_MODIFIED_SINCE, lm);
-            }
-        }
-        let mut resp = req.send().await.map_err(|e| network(&e))?;
+        let (mut resp, final_url, redirect_status) = self.send_following(url, validators).await?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         if status == 304 {
             return Ok(Response {
                 status,
-                final_url: resp.url().clone(),
+                final_url,
                 content_type: None,
                 etag: header_string(&headers, header::ETAG),
                 last_modified: header_string(&headers, header::LAST_MODIFIED),
                 fresh_for: freshness(&headers),
+                redirect_status,
                 body: Vec::new(),
             });
         }
@@ -333,7 +379,8 @@ impl Fetcher {
             return Err(FetchError::Forbidden { url: url.to_string(), status, user_agent: self.user_agent.clone() });
         }
         if !resp.status().is_success() {
-            let retry_after = header_string(&headers, header::RETRY_AFTER).and_then(|v| parse_retry_after(&v));
+            let retry_after =
+                header_string(&headers, header::RETRY_AFTER).and_then(|v| parse_retry_after(&v, self.max_retry_after));
             return Err(FetchError::Status { url: url.to_string(), status, retry_after });
         }
         let too_large = || FetchError::TooLarge { url: url.to_string(), cap: max_body };
@@ -350,12 +397,29 @@ impl Fetcher {
         }
         Ok(Response {
             status,
-            final_url: resp.url().clone(),
+            final_url,
             content_type: header_string(&headers, header::CONTENT_TYPE),
             etag: header_string(&headers, header::ETAG),
             last_modified: header_string(&headers, header::LAST_MODIFIED),
             fresh_for: freshness(&headers),
+            redirect_status,
             body,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_capped_and_never_overflows() {
+        let cap = Duration::from_secs(24 * 3600);
+        assert_eq!(parse_retry_after("120", cap), Some(Duration::from_secs(120)));
+        assert_eq!(parse_retry_after("999999999999", cap), Some(cap));
+        assert_eq!(parse_retry_after("99999999999999999999999999", cap), Some(cap));
+        assert_eq!(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", cap), Some(cap));
+        assert_eq!(parse_retry_after("Thu, 01 Jan 1970 00:00:00 GMT", cap), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon", cap), None);
     }
 }

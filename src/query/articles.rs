@@ -1,35 +1,20 @@
-//! Feeds, articles and search: what `feeds`, `articles`, `show`, `history` and the web view's search ask.
+//! Feeds, articles and search: what `feeds`, `articles`, `show`, `history`, `recheck` and the web view's search
+//! ask. Answers are the printed shapes of `crate::view`, never stored records.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{QueryError, MAX_EVENTS};
 use crate::config::Config;
-use crate::store::{ArticleRecord, Store, VersionRecord};
-
-/// A feed with its state, for `feeds`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FeedView {
-    pub name: String,
-    pub url: String,
-    pub last_fetch: Option<DateTime<Utc>>,
-    pub last_status: Option<u16>,
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-    pub errors: u32,
-    pub last_error: Option<String>,
-    pub next_due: Option<DateTime<Utc>>,
-    pub items: Option<u32>,
-    pub articles: u64,
-    /// False for a feed that is in the store but no longer in the configuration.
-    pub configured: bool,
-}
+use crate::store::{ArticleRecord, Store};
+pub use crate::view::FeedView;
+use crate::view::{ArticleView, VersionView};
 
 /// An article with the text of its latest version, for `show`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ArticleWithText {
     #[serde(flatten)]
-    pub article: ArticleRecord,
+    pub article: ArticleView,
     pub text: String,
 }
 
@@ -49,24 +34,18 @@ pub fn feeds(store: &Store, config: Option<&Config>) -> Result<Vec<FeedView>, Qu
             *counts.entry(f).or_default() += 1;
         }
     }
+    let mut queued: std::collections::HashMap<String, u64> = Default::default();
+    for job in store.jobs()? {
+        for f in job.feeds {
+            *queued.entry(f).or_default() += 1;
+        }
+    }
     let states = store.feed_states()?;
     let mut out = Vec::new();
     let view = |name: &str, url: &str, configured: bool| {
-        let s = states.iter().find(|s| s.name == name);
-        FeedView {
-            name: name.to_string(),
-            url: url.to_string(),
-            last_fetch: s.and_then(|s| s.last_fetch),
-            last_status: s.and_then(|s| s.last_status),
-            etag: s.and_then(|s| s.etag.clone()),
-            last_modified: s.and_then(|s| s.last_modified.clone()),
-            errors: s.map(|s| s.errors).unwrap_or(0),
-            last_error: s.and_then(|s| s.last_error.clone()),
-            next_due: s.and_then(|s| s.next_due),
-            items: s.and_then(|s| s.items),
-            articles: counts.get(name).copied().unwrap_or(0),
-            configured,
-        }
+        let state = states.iter().find(|s| s.name == name);
+        let n = |m: &std::collections::HashMap<String, u64>| m.get(name).copied().unwrap_or(0);
+        FeedView::new(name, url, state, n(&counts), n(&queued), configured)
     };
     if let Some(cfg) = config {
         for f in &cfg.feeds {
@@ -81,7 +60,7 @@ pub fn feeds(store: &Store, config: Option<&Config>) -> Result<Vec<FeedView>, Qu
     Ok(out)
 }
 
-pub fn articles(store: &Store, filter: &ArticleFilter) -> Result<Vec<ArticleRecord>, QueryError> {
+pub fn articles(store: &Store, filter: &ArticleFilter) -> Result<Vec<ArticleView>, QueryError> {
     let mut out = Vec::new();
     for art in store.articles_newest_first() {
         let art = art?;
@@ -99,7 +78,7 @@ pub fn articles(store: &Store, filter: &ArticleFilter) -> Result<Vec<ArticleReco
         if filter.edited && art.versions < 2 {
             continue;
         }
-        out.push(art);
+        out.push(ArticleView::from(&art));
         if filter.limit.is_some_and(|n| out.len() >= n) {
             break;
         }
@@ -130,12 +109,21 @@ pub fn resolve(store: &Store, target: &str) -> Result<ArticleRecord, QueryError>
 pub fn show(store: &Store, target: &str) -> Result<ArticleWithText, QueryError> {
     let article = resolve(store, target)?;
     let text = store.version(article.id, article.versions)?.map(|v| v.text).unwrap_or_default();
-    Ok(ArticleWithText { article, text })
+    Ok(ArticleWithText { article: ArticleView::from(&article), text })
 }
 
-pub fn history(store: &Store, target: &str) -> Result<Vec<VersionRecord>, QueryError> {
+pub fn history(store: &Store, target: &str) -> Result<Vec<VersionView>, QueryError> {
     let article = resolve(store, target)?;
-    Ok(store.versions(article.id)?)
+    Ok(store.versions(article.id)?.iter().map(VersionView::from).collect())
+}
+
+/// `recheck ID|URL`: the article's re-check becomes due now, so the next pass fetches it.
+pub fn recheck(store: &Store, target: &str) -> Result<ArticleView, QueryError> {
+    let article = resolve(store, target)?;
+    let art = store
+        .force_recheck(article.id, Utc::now())?
+        .ok_or_else(|| QueryError::NotFound(format!("no article with id {}", article.id)))?;
+    Ok(ArticleView::from(&art))
 }
 
 /// Folds text for search: decomposed, without combining accents, lower-case, `đ` as `d`; so "hop bao" finds
@@ -152,7 +140,7 @@ fn search_fold(s: &str) -> String {
 
 /// Articles whose title or URL (canonical or alias) contains `q`, newest first; an id or a URL that names an
 /// article comes first.
-pub fn search(store: &Store, q: &str, limit: usize) -> Result<Vec<ArticleRecord>, QueryError> {
+pub fn search(store: &Store, q: &str, limit: usize) -> Result<Vec<ArticleView>, QueryError> {
     let q = q.trim();
     if q.is_empty() {
         return Ok(Vec::new());
@@ -174,5 +162,5 @@ pub fn search(store: &Store, q: &str, limit: usize) -> Result<Vec<ArticleRecord>
             out.push(art);
         }
     }
-    Ok(out)
+    Ok(out.iter().map(ArticleView::from).collect())
 }

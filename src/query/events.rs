@@ -105,7 +105,7 @@ mod tests {
 
     use super::*;
     use crate::extract::Article;
-    use crate::store::{Observation, Outcome};
+    use crate::store::{EntryRef, Observation, Outcome, Schedule};
 
     fn observe(store: &Store, url: &str, text: &str, minute: u32) -> Outcome {
         let article = Article {
@@ -117,16 +117,22 @@ mod tests {
             lang: Some("en".into()),
             content_hash: crate::normalize::content_hash("Floods sweep central provinces", text),
         };
+        let entry = EntryRef { feed: "f".into(), key: url.into(), fingerprint: "fp".into(), link: url.into() };
         let obs = Observation {
             feeds: vec!["f".into()],
             fetched_url: url.into(),
-            entries: vec![("f".into(), url.into(), "fp".into())],
-            known_id: None,
+            served_url: None,
+            entries: vec![entry],
+            recheck_of: None,
+            job: None,
             article,
+            stamp: "2.test".into(),
+            page: None,
+            baseline: None,
             fetched_at: Utc.with_ymd_and_hms(2026, 11, 27, 8, minute, 0).unwrap(),
             feed_published: None,
             feed_updated: None,
-            recheck: vec![Duration::from_secs(900)],
+            schedule: Schedule { offsets: vec![Duration::from_secs(900)], tail: vec![] },
             flap_window: 0,
         };
         store.observe(&obs).unwrap()
@@ -148,7 +154,7 @@ mod tests {
     }
 
     fn seqs(page: &EventPage) -> Vec<u64> {
-        page.events.iter().map(|e| e.record.seq).collect()
+        page.events.iter().map(|e| e.view.seq).collect()
     }
 
     #[test]

@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::event::Event;
-use crate::store::{ArticleRecord, Store, VersionRecord};
+use crate::store::Store;
+use crate::view::{ArticleView, ReextractReport, VersionView};
 
 /// The most events or articles one request returns.
 pub const MAX_EVENTS: usize = 500;
@@ -99,6 +100,14 @@ pub enum Request {
     },
     /// `presswatch status`.
     Status,
+    /// Makes an article's re-check due now.
+    Recheck {
+        target: String,
+    },
+    /// Extracts every kept page again with the current extractor and noise rules (of one feed, or all).
+    Reextract {
+        feed: Option<String>,
+    },
 }
 
 /// The answer to a [`Request`].
@@ -106,9 +115,9 @@ pub enum Request {
 #[serde(tag = "answer", content = "data", rename_all = "snake_case")]
 pub enum Answer {
     Feeds(Vec<FeedView>),
-    Articles(Vec<ArticleRecord>),
+    Articles(Vec<ArticleView>),
     Show(Box<ArticleWithText>),
-    History(Vec<VersionRecord>),
+    History(Vec<VersionView>),
     Diff(String),
     Events(Vec<Event>),
     Change(Box<ChangeView>),
@@ -116,6 +125,8 @@ pub enum Answer {
     DiffView(Box<DiffView>),
     Status(Box<StatusView>),
     EventPage(Box<EventPage>),
+    Recheck(Box<ArticleView>),
+    Reextract(ReextractReport),
 }
 
 /// A query error as it travels over the socket.
@@ -170,11 +181,24 @@ pub fn answer(store: &Store, config: Option<&Config>, request: &Request) -> Resu
                 let mut sub = store.watch_events();
                 // Re-read after subscribing, so an event written in between is not missed.
                 found = events_after(store, None, *after_seq)?;
-                if found.is_empty() && sub.next_timeout(std::time::Duration::from_millis(*wait_ms)).is_ok() {
+                if found.is_empty() && sub.wait(std::time::Duration::from_millis(*wait_ms)) {
                     found = events_after(store, None, *after_seq)?;
                 }
             }
             Answer::Events(found)
+        }
+        Request::Recheck { target } => Answer::Recheck(Box::new(recheck(store, target)?)),
+        Request::Reextract { feed } => {
+            let config = config.ok_or_else(|| QueryError::BadArgument("reextract needs the configuration".into()))?;
+            if let Some(name) = feed {
+                if !config.configured_feeds.iter().any(|f| &f.name == name) {
+                    return Err(QueryError::BadArgument(format!(
+                        "--feed {name}: no such feed in {}",
+                        config.source.display()
+                    )));
+                }
+            }
+            Answer::Reextract(crate::reextract::run_blocking(store, config, feed.as_deref())?)
         }
     })
 }

@@ -8,6 +8,7 @@ use super::{resolve, QueryError};
 use crate::change::ChangeSummary;
 use crate::event;
 use crate::store::{ArticleRecord, Store, VersionRecord};
+use crate::view::ArticleView;
 
 /// The change summary between two versions, for `diff --summary`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -109,7 +110,7 @@ impl From<&VersionRecord> for VersionInfo {
 /// text and line diff as [`diff`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiffView {
-    pub article: ArticleRecord,
+    pub article: ArticleView,
     pub from: VersionInfo,
     pub to: VersionInfo,
     pub blocks: Vec<crate::diff::Block>,
@@ -118,5 +119,5 @@ pub struct DiffView {
 pub fn diff_view(store: &Store, target: &str, from: Option<u32>, to: Option<u32>) -> Result<DiffView, QueryError> {
     let (article, a, b) = two_versions(store, target, from, to)?;
     let blocks = crate::diff::blocks(&diffed_text(&a), &diffed_text(&b));
-    Ok(DiffView { article, from: (&a).into(), to: (&b).into(), blocks })
+    Ok(DiffView { article: ArticleView::from(&article), from: (&a).into(), to: (&b).into(), blocks })
 }

@@ -25,7 +25,7 @@ impl Exec {
         let mut child = tokio::process::Command::new(&self.command[0])
             .args(&self.command[1..])
             .env("PRESSWATCH_EVENT_ID", event.id())
-            .env("PRESSWATCH_EVENT", &event.record.event)
+            .env("PRESSWATCH_EVENT", &event.view.event)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -33,7 +33,7 @@ const IDLE_POLL: Duration = Duration::from_secs(1);
 /// Whether a sink wants an event: its `events` patterns, its `feeds`, and for edits `min_significance` (an
 /// edit whose summary could not be computed is delivered: better a notice too many than a lost one).
 pub fn accepts(sink: &SinkConfig, event: &Event) -> bool {
-    let r = &event.record;
+    let r = &event.view;
     if !sink.events.iter().any(|p| event_matches(p, &r.event)) {
         return false;
     }
@@ -172,7 +172,7 @@ impl Runner {
                     break;
                 }
                 if !accepts(&self.config, event) {
-                    self.state.cursor = event.record.seq;
+                    self.state.cursor = event.view.seq;
                     self.save();
                     continue;
                 }
@@ -204,8 +204,8 @@ impl Runner {
     }
 
     fn delivered(&mut self, event: &Event) {
-        tracing::debug!(sink = %self.config.name, seq = event.record.seq, id = %event.id(), "event delivered");
-        self.state.cursor = event.record.seq;
+        tracing::debug!(sink = %self.config.name, seq = event.view.seq, id = %event.id(), "event delivered");
+        self.state.cursor = event.view.seq;
         self.state.delivered += 1;
         self.state.consecutive_failures = 0;
         self.state.last_success = Some(Utc::now());
@@ -226,7 +226,7 @@ impl Runner {
             event = "sink.error",
             sink = %self.config.name,
             kind = self.config.kind.name(),
-            seq = event.record.seq,
+            seq = event.view.seq,
             event_id = %event.id(),
             attempt = self.state.consecutive_failures,
             retry_in_ms = wait.as_millis() as u64,
@@ -363,20 +363,10 @@ mod tests {
             chars_removed: 1,
             significance: s,
         });
-        let record = crate::store::EventRecord {
-            seq: 1,
-            time: Utc::now(),
-            event: name.into(),
-            id: 1,
-            url: "https://example.org/a".into(),
-            feed: Some(feed.into()),
-            title: None,
-            content_hash: None,
-            previous_hash: None,
-            version: None,
-            alias_of: None,
-        };
-        Event { record, change }
+        let mut record = crate::store::EventRecord::draft(name, 1, "https://example.org/a", Utc::now());
+        record.seq = 1;
+        record.feed = Some(feed.into());
+        Event { view: crate::view::EventView::from(&record), change }
     }
 
     #[test]
@@ -395,5 +385,12 @@ mod tests {
         let minor = sink(&["*"], &[], Significance::Minor);
         assert!(accepts(&minor, &event("article.duplicate", "x", None)));
         assert!(!accepts(&minor, &event("article.edited", "x", Some(Significance::Typo))));
+        // The life events are article.* events: the default pattern takes them, whatever the significance (they
+        // have none), and the feed filter applies to them as to any other.
+        let default = sink(&[crate::config::DEFAULT_EVENTS], &["b"], Significance::Substantive);
+        for life in ["article.removed", "article.restored", "article.redirected"] {
+            assert!(accepts(&default, &event(life, "b", None)), "{life}");
+            assert!(!accepts(&default, &event(life, "a", None)), "{life} of another feed");
+        }
     }
 }

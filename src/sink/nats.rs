@@ -61,11 +61,11 @@ impl Nats {
             self.context = Some(self.connect().await?);
         }
         let js = self.context.as_ref().expect("connected");
-        let subject = format!("{}.{}", self.subject, event.record.event);
+        let subject = format!("{}.{}", self.subject, event.view.event);
         let message = Publish::build()
             .payload(body.to_vec().into())
             .message_id(event.id())
-            .header("X-Presswatch-Event", event.record.event.as_str());
+            .header("X-Presswatch-Event", event.view.event.as_str());
         let ack = js
             .send_publish(subject.clone(), message)
             .await

@@ -48,7 +48,7 @@ impl Webhook {
             .post(self.url.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header("X-Presswatch-Event-Id", event.id())
-            .header("X-Presswatch-Event", &event.record.event)
+            .header("X-Presswatch-Event", &event.view.event)
             .header("X-Presswatch-Signature", signature(&self.secret.0, body))
             .body(body.to_vec())
             .send()

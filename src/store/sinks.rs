@@ -7,7 +7,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{be_u64, from_json, to_json, Result, Store};
+use super::codec::{be_u64, from_json, to_json};
+use super::{Result, Store};
 
 /// What the store knows of one sink's deliveries.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,7 +57,7 @@ impl Store {
     /// How many events follow `cursor` in the log.
     pub fn events_pending_after(&self, cursor: u64) -> Result<u64> {
         let mut n = 0;
-        for k in self.events.range(cursor.saturating_add(1).to_be_bytes()..).keys() {
+        for k in self.events().range(cursor.saturating_add(1).to_be_bytes()..).keys() {
             k?;
             n += 1;
         }
@@ -71,7 +72,7 @@ impl Store {
         }
         let skip = pending - max_pending;
         let mut new_cursor = cursor;
-        for k in self.events.range(cursor.saturating_add(1).to_be_bytes()..).keys().take(skip as usize) {
+        for k in self.events().range(cursor.saturating_add(1).to_be_bytes()..).keys().take(skip as usize) {
             new_cursor = be_u64(&k?);
         }
         Ok((new_cursor, skip))
@@ -87,20 +88,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         for seq in 1..=n {
-            let ev = EventRecord {
-                seq,
-                time: Utc::now(),
-                event: "article.new".into(),
-                id: seq,
-                url: format!("https://example.org/{seq}"),
-                feed: None,
-                title: None,
-                content_hash: None,
-                previous_hash: None,
-                version: None,
-                alias_of: None,
-            };
-            store.events.insert(seq.to_be_bytes(), to_json(&ev)).unwrap();
+            let mut ev = EventRecord::draft("article.new", seq, &format!("https://example.org/{seq}"), Utc::now());
+            ev.seq = seq;
+            store.events().insert(seq.to_be_bytes(), to_json(&ev)).unwrap();
         }
         (dir, store)
     }

@@ -78,7 +78,7 @@ pub fn edits(
     let entries: Vec<Entry> = edits
         .iter()
         .map(|(event, view)| {
-            let ev = &event.record;
+            let ev = &event.view;
             let version = ev.version.unwrap_or(1);
             let diff_href =
                 format!("{base}/articles/{}/diff?from={}&to={version}", ev.id, version.saturating_sub(1).max(1));
@@ -111,7 +111,7 @@ pub fn edits(
             }
         })
         .collect();
-    let updated: DateTime<Utc> = edits.first().map(|(ev, _)| ev.record.time).unwrap_or(DateTime::UNIX_EPOCH);
+    let updated: DateTime<Utc> = edits.first().map(|(ev, _)| ev.view.time).unwrap_or(DateTime::UNIX_EPOCH);
     let feed = Feed {
         title: Text::plain(xml_safe(&title)),
         id: self_href.clone(),

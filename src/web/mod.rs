@@ -325,12 +325,9 @@ async fn edits(
     };
     let mut edits = Vec::new();
     for ev in page.events {
-        let to = ev.record.version.unwrap_or(1);
-        let request = Request::DiffView {
-            target: ev.record.id.to_string(),
-            from: Some(to.saturating_sub(1).max(1)),
-            to: Some(to),
-        };
+        let to = ev.view.version.unwrap_or(1);
+        let request =
+            Request::DiffView { target: ev.view.id.to_string(), from: Some(to.saturating_sub(1).max(1)), to: Some(to) };
         // An article whose versions cannot be read still gets its entry, without the changed lines.
         let view = match state.ask(request).await {
             Ok(Answer::DiffView(v)) => Some(v),

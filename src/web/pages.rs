@@ -10,13 +10,20 @@ use crate::change::Significance;
 use crate::diff::{Block, Line};
 use crate::event::Event;
 use crate::query::{DiffView, EventPage};
-use crate::store::{ArticleRecord, VersionRecord};
+use crate::view::{ArticleView, VersionView};
 
 /// Unchanged lines kept in view on each side of a change; longer unchanged stretches fold.
 const CONTEXT: usize = 3;
 
 /// The event names the filter offers, beside any others found.
-const EVENT_NAMES: &[&str] = &["article.new", "article.edited", "article.duplicate"];
+const EVENT_NAMES: &[&str] = &[
+    "article.new",
+    "article.edited",
+    "article.duplicate",
+    "article.removed",
+    "article.restored",
+    "article.redirected",
+];
 /// The significance filter's choices, least first.
 const SIGNIFICANCES: [Significance; 3] = [Significance::Typo, Significance::Minor, Significance::Substantive];
 
@@ -89,8 +96,8 @@ pub fn events(page: &EventPage, feeds: &[String], form: &EventsForm) -> Markup {
     let events = &page.events;
     let mut names: Vec<&str> = EVENT_NAMES.to_vec();
     for e in events {
-        if !names.contains(&e.record.event.as_str()) {
-            names.push(&e.record.event);
+        if !names.contains(&e.view.event.as_str()) {
+            names.push(&e.view.event);
         }
     }
     let older = page.older.map(|before| {
@@ -147,7 +154,7 @@ pub fn events(page: &EventPage, feeds: &[String], form: &EventsForm) -> Markup {
 }
 
 fn event_row(ev: &Event) -> Markup {
-    let e = &ev.record;
+    let e = &ev.view;
     let kind = e.event.strip_prefix("article.").unwrap_or(&e.event);
     html! {
         span.when { (time(e.time)) }
@@ -158,11 +165,18 @@ fn event_row(ev: &Event) -> Markup {
             }
         }
         span.what {
-            (article_link(e.id, e.title.as_deref().unwrap_or("")))
+            // Life events carry no title: the article's number stands for it.
+            (article_link(e.id, &e.title.clone().unwrap_or_else(|| format!("article {}", e.id))))
             @if let (Some(v), "article.edited") = (e.version, e.event.as_str()) {
                 " " a.difflink href=(diff_href(e.id, v.saturating_sub(1).max(1), v)) { "version " (v) ": see the diff" }
             }
             @if let Some(alias) = &e.alias_of { " " span.note { "alias of " (alias) } }
+            @if let (Some(reason), Some(status)) = (&e.reason, e.status) {
+                " " span.note { "removed: " (reason) " (HTTP " (status) ")" }
+            }
+            @if let (Some(to), Some(to_id)) = (&e.to, e.to_id) {
+                " " span.note { "now leads to " a href={ "/articles/" (to_id) } { "article " (to_id) } " (" (external(to)) ")" }
+            }
         }
         span.where {
             @if let Some(f) = &e.feed { span.feed { (f) } " " }
@@ -172,7 +186,7 @@ fn event_row(ev: &Event) -> Markup {
 }
 
 /// `/articles`: search results, or the latest articles.
-pub fn search(q: Option<&str>, articles: &[ArticleRecord]) -> Markup {
+pub fn search(q: Option<&str>, articles: &[ArticleView]) -> Markup {
     layout(
         "Articles",
         html! {
@@ -199,7 +213,7 @@ pub fn search(q: Option<&str>, articles: &[ArticleRecord]) -> Markup {
 }
 
 /// `/articles/{id}`: what we know of an article, and its versions.
-pub fn article(a: &ArticleRecord, versions: &[VersionRecord]) -> Markup {
+pub fn article(a: &ArticleView, versions: &[VersionView]) -> Markup {
     layout(
         &a.title,
         html! {
@@ -214,6 +228,15 @@ pub fn article(a: &ArticleRecord, versions: &[VersionRecord]) -> Markup {
                 dt { "Last changed" } dd { (time(a.last_changed)) }
                 dt { "Last checked" } dd { (time(a.last_checked)) }
                 @if let Some(p) = &a.published { dt { "Published" } dd { (p) } }
+                @if let Some(r) = &a.removed {
+                    dt { "State" } dd.state { "removed since " (time(r.since)) ": " (r.reason) " (HTTP " (r.status) ")" }
+                }
+                @if let Some(r) = &a.redirected {
+                    dt { "State" } dd.state {
+                        "redirected since " (time(r.since)) " to " a href={ "/articles/" (r.to_id) } { "article " (r.to_id) }
+                        " (" (external(&r.to)) ")"
+                    }
+                }
                 dt { "Id" } dd { (a.id) }
             }
             @if a.versions >= 2 {
@@ -227,7 +250,11 @@ pub fn article(a: &ArticleRecord, versions: &[VersionRecord]) -> Markup {
                         tr {
                             td { a href={ "/articles/" (a.id) "/versions/" (v.version) } { (v.version) } }
                             td { (time(v.fetched_at)) }
-                            td { (v.title) }
+                            td {
+                                (v.title)
+                                @if v.baseline { " " span.note title="The extractor changed and the previous page was not kept: a new baseline, not an edit" { "(new baseline)" } }
+                                @if v.reextracted_at.is_some() { " " span.note title="Extracted again from the kept page" { "(re-extracted)" } }
+                            }
                             td { code title=(v.content_hash) { (v.content_hash.get(..12).unwrap_or(&v.content_hash)) } }
                             td {
                                 a href={ "/articles/" (a.id) "/versions/" (v.version) } { "text" }
@@ -242,7 +269,7 @@ pub fn article(a: &ArticleRecord, versions: &[VersionRecord]) -> Markup {
 }
 
 /// `/articles/{id}/versions/{n}`: the text of one version.
-pub fn version(a: &ArticleRecord, v: &VersionRecord) -> Markup {
+pub fn version(a: &ArticleView, v: &VersionView) -> Markup {
     layout(
         &v.title,
         html! {
@@ -378,7 +405,7 @@ mod tests {
     fn view(old: &str, new: &str) -> DiffView {
         let t = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let info = |version| VersionInfo { version, content_hash: "h".into(), fetched_at: t, title: "T".into() };
-        let article = ArticleRecord {
+        let article = ArticleView {
             id: 7,
             url: "javascript:alert(1)".into(),
             aliases: vec![],
@@ -395,6 +422,9 @@ mod tests {
             copies: vec![],
             fetched_from: None,
             next_recheck: None,
+            state: "live".into(),
+            removed: None,
+            redirected: None,
         };
         DiffView { article, from: info(1), to: info(2), blocks: crate::diff::blocks(old, new) }
     }
@@ -416,6 +446,26 @@ mod tests {
         assert!(html.contains("← &lt;b&gt;T&lt;/b&gt;"));
         let side = diff(&view(&old.join("\n"), &new.join("\n")), DiffLayout::Side).into_string();
         assert_eq!(side.matches("<div class=\"row change\">").count(), 1);
+    }
+
+    #[test]
+    fn life_events_are_listed_with_what_happened() {
+        let t = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let mut removed = crate::store::EventRecord::draft("article.removed", 3, "https://a.example/3.html", t);
+        (removed.seq, removed.status, removed.reason) = (7, Some(410), Some("gone".into()));
+        let mut moved = crate::store::EventRecord::draft("article.redirected", 5, "https://a.example/5.html", t);
+        (moved.seq, moved.to, moved.to_id) = (8, Some("https://a.example/4.html".into()), Some(4));
+        let events =
+            [moved, removed].iter().map(|r| Event { view: crate::view::EventView::from(r), change: None }).collect();
+        let page = EventPage { events, older: None };
+        let form = crate::web::EventsForm { feed: None, event: None, since: None, significance: None };
+        let html = super::events(&page, &[], &form).into_string();
+        assert!(html.contains("<span class=\"note\">removed: gone (HTTP 410)</span>"), "{html}");
+        assert!(html.contains("now leads to <a href=\"/articles/4\">article 4</a>"), "{html}");
+        assert!(html.contains(">article 3</a>") && html.contains(">article 5</a>"), "no title: the number: {html}");
+        for name in ["article.removed", "article.restored", "article.redirected"] {
+            assert!(html.contains(&format!("<option value=\"{name}\">")), "{name} in the filter");
+        }
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub struct Resp {
     pub last_modified: Option<String>,
     /// Send the body gzip-compressed with `Content-Encoding: gzip`.
     pub gzip: bool,
+    /// Extra headers (`Location`, `Retry-After`, ...).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Resp {
@@ -44,7 +46,18 @@ impl Resp {
             etag: None,
             last_modified: None,
             gzip: false,
+            headers: Vec::new(),
         }
+    }
+
+    /// A redirect (301, 302, ...) to `location`.
+    pub fn redirect(status: u16, location: &str) -> Resp {
+        Resp::status(status).header("Location", location)
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Resp {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
     }
 
     pub fn html(body: impl Into<Vec<u8>>) -> Resp {
@@ -214,8 +227,12 @@ impl Drop for Server {
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        301 => "Moved Permanently",
+        302 => "Found",
         304 => "Not Modified",
         404 => "Not Found",
+        410 => "Gone",
+        429 => "Too Many Requests",
         500 => "Internal Server Error",
         503 => "Service Unavailable",
         _ => "Status",
@@ -305,6 +322,9 @@ async fn serve(mut stream: tokio::net::TcpStream, state: Arc<Mutex<State>>) -> s
     }
     if let Some(lm) = &resp.last_modified {
         out.push_str(&format!("Last-Modified: {lm}\r\n"));
+    }
+    for (k, v) in &resp.headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
     }
     let body = if status == 304 {
         Vec::new()
