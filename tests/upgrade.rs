@@ -63,28 +63,36 @@ fn text_of(env: &TestEnv, id: &str) -> String {
 fn new_noise_rules_are_no_edit_and_a_real_edit_made_at_the_same_time_still_is() {
     let site = Site::start();
     let env = env_for(&site, "");
-    assert_eq!(env.once().events("article.new").len(), 2);
-    assert!(text_of(&env, "1").ends_with(CODE_LINE), "the old rules keep the line:\n{}", text_of(&env, "1"));
-    let old_hash = s(&env.show("2")["content_hash"]).to_string();
+    let first = env.once().events("article.new");
+    assert_eq!(first.len(), 2);
+    // Pages are fetched side by side: ids follow the order they were stored in, so look them up by URL.
+    let id_of = |path: &str| {
+        let url = site.server.url(path);
+        let e = first.iter().find(|e| s(&e["url"]) == url).unwrap_or_else(|| panic!("no new event for {url}"));
+        n(&e["id"]).to_string()
+    };
+    let (id1, id2) = (id_of("/u/1.html"), id_of("/u/2.html"));
+    assert!(text_of(&env, &id1).ends_with(CODE_LINE), "the old rules keep the line:\n{}", text_of(&env, &id1));
+    let old_hash = s(&env.show(&id2)["content_hash"]).to_string();
 
     // The rules change (as an upgrade of the extractor would), and article 2 is really edited meanwhile.
     configure(&env, true, "");
     site.server.route("/u/2.html", Resp::html(page("Bài hai", "Câu đã sửa của bài hai.")));
-    for id in ["1", "2"] {
+    for id in [&id1, &id2] {
         assert_eq!(env.run(&["recheck", id]).code, 0);
     }
     let run = env.once();
     let edited = run.events("article.edited");
     assert_eq!(edited.len(), 1, "{}", run.stdout);
-    assert_eq!(n(&edited[0]["id"]), 2);
+    assert_eq!(n(&edited[0]["id"]).to_string(), id2, "{}", run.stdout);
     assert_eq!(env.query(&["events"]).len(), 3, "2 new, 1 edited, nothing else");
     // Article 1 was extracted again from its kept page: one version, the line gone, stamped anew.
-    let h1 = env.query(&["history", "1"]);
+    let h1 = env.query(&["history", &id1]);
     assert_eq!(h1.len(), 1);
     assert!(!s(&h1[0]["text"]).contains("Mã tin"), "{}", h1[0]);
     assert!(h1[0]["reextracted_at"].is_string(), "{}", h1[0]);
     // Article 2's edit is measured against its old page under the new rules, not against the old rules.
-    let h2 = env.query(&["history", "2"]);
+    let h2 = env.query(&["history", &id2]);
     assert_eq!(h2.len(), 2);
     assert_ne!(s(&edited[0]["previous_hash"]), old_hash);
     assert_eq!(edited[0]["previous_hash"], h2[0]["content_hash"]);

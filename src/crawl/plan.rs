@@ -6,11 +6,8 @@ use std::sync::Arc;
 
 use crate::config::{Config, FeedConfig};
 use crate::extract;
+pub use crate::store::FEED_TEXT_STAMP;
 use crate::store::{ArticleRecord, Schedule};
-
-/// The stamp of an article taken from a feed item's own content: not extracted, so no extractor or noise-rule
-/// change makes it stale.
-pub const FEED_TEXT_STAMP: &str = "feed";
 
 /// Everything a page job needs from the configuration.
 #[derive(Debug, Clone)]

@@ -21,6 +21,11 @@ pub use schedule::Schedule;
 /// on every page of a site.
 pub const SUBSTANTIAL_CHARS: usize = 300;
 
+/// The stamp of an article taken from a feed item's own content, not extracted from a page: no extractor or
+/// noise-rule change makes it stale, so a changed text is always compared as it is (also against a version
+/// stored before stamps existed).
+pub const FEED_TEXT_STAMP: &str = "feed";
+
 /// A page re-extracted from the kept page of an article's latest version under the current extractor stamp,
 /// so that an extractor or noise-rule change is not taken for an edit.
 #[derive(Debug, Clone)]
@@ -409,7 +414,7 @@ fn compare(
 ) -> Kind {
     let a = &obs.article;
     let now = obs.fetched_at;
-    let stale = art.stamp.as_deref() != Some(obs.stamp.as_str());
+    let stale = obs.stamp != FEED_TEXT_STAMP && art.stamp.as_deref() != Some(obs.stamp.as_str());
     let mut unbaselined = false;
     if stale && art.content_hash != a.content_hash {
         let baseline = obs.baseline.as_ref().filter(|b| b.id == art.id && b.version == art.versions);

@@ -35,7 +35,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use sled::Transactional;
 
 pub use backup::{ImportStats, Record};
-pub use decide::{Baseline, Kind, Miss, Observation, Schedule};
+pub use decide::{Baseline, Kind, Miss, Observation, Schedule, FEED_TEXT_STAMP};
 pub use observe::{Outcome, Rebaseline};
 pub use queue::{after_failure, after_no_article, JobNext, PollCommit, MAX_PAGE_ATTEMPTS};
 pub use records::{

@@ -252,3 +252,21 @@ fn a_stale_stamp_compares_against_the_kept_page_extracted_again() {
     assert!(d.events.is_empty());
     assert!(d.version.unwrap().baseline);
 }
+
+#[test]
+fn a_feed_items_own_text_is_compared_as_it_is_whatever_the_stamp() {
+    let url = "https://a.vn/rss#item=tb-1";
+    let old = article("Thông báo", "Hạn nộp hồ sơ: 15/12.", None);
+    let mut art = record(1, url, &old);
+    // Stored before stamps existed: the feed's text was not extracted, so there is nothing to read again.
+    art.stamp = None;
+    let history = History { latest: None, latest_has_page: false, previous_hashes: vec![] };
+    let mut o = obs(url, article("Thông báo", "Hạn nộp hồ sơ: 20/12.", None));
+    o.stamp = FEED_TEXT_STAMP.into();
+    let c = Candidates { by_fetched: Some(art), ..Default::default() };
+    let d = decide(identify(&c, &o), &history, &o);
+    assert_eq!(d.kind, Kind::Edited, "an edit, not a new baseline");
+    assert_eq!(d.events.len(), 1);
+    assert!(!d.version.as_ref().unwrap().baseline);
+    assert_eq!(d.article.unwrap().stamp.as_deref(), Some(FEED_TEXT_STAMP));
+}
