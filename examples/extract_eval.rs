@@ -404,8 +404,11 @@ fn load_readability(dir: &Path) -> Vec<Page> {
         .collect()
 }
 
-const SET_FILES: [(&str, &str); 3] =
-    [("wcxb", "wcxb-dev-articles"), ("zyte", "article-extraction-benchmark"), ("readability", "readability-test-pages")];
+const SET_FILES: [(&str, &str); 3] = [
+    ("wcxb", "wcxb-dev-articles"),
+    ("zyte", "article-extraction-benchmark"),
+    ("readability", "readability-test-pages"),
+];
 
 /// CPU time of the calling thread, in seconds (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`): other work on a
 /// shared machine does not count, so the figure is per core.
