@@ -39,7 +39,9 @@ fn demo_shows_new_articles_and_an_edit_with_its_diff_within_a_minute() {
     let find = |event: &str| -> Vec<serde_json::Value> {
         lines.lock().unwrap().iter().filter(|v| v["event"] == event).cloned().collect()
     };
-    while find("demo.edit").len() < 2 {
+    // The demo announces an edit once it is in the store; the crawler logs its article.edited line just after
+    // the commit, so wait for both.
+    while find("demo.edit").len() < 2 || find("article.edited").len() < 2 {
         if started.elapsed() > Duration::from_secs(60) {
             let _ = child.kill();
             panic!("no two edits within 60 s: {:?}", lines.lock().unwrap());

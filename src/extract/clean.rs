@@ -224,10 +224,19 @@ pub fn remove_chrome(doc: &Document) -> Vec<String> {
     removed
 }
 
+/// React's streaming server rendering sends the parts of a page that were not ready at first as
+/// `<div hidden id="S:1c">` chunks, which its script moves into place: hidden in the markup, shown to every
+/// reader (Next.js sites; the story itself was in such chunks on 2 of the 711 WCXB pages).
+fn is_streamed_chunk(node: &NodeRef) -> bool {
+    node.attr("id").is_some_and(|id| {
+        id.strip_prefix("S:").is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_hexdigit()))
+    })
+}
+
 /// Is this element chrome, and why. `name` is its tag name.
 fn chrome_reason(node: &NodeRef, name: &str) -> Option<String> {
     if CHROME_TAGS.contains(&name)
-        || node.has_attr("hidden")
+        || (node.has_attr("hidden") && !is_streamed_chunk(node))
         || node.attr("class").is_some_and(|c| c.split_whitespace().any(|c| HIDDEN_CLASSES.contains(&c)))
         || node.attr("aria-hidden").is_some_and(|v| &*v == "true")
         || node.attr("role").is_some_and(|v| CHROME_ROLES.contains(&&*v))

@@ -238,12 +238,14 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_measured_in_linear_time() {
-        let depth = 100_000;
+        // Deeper than the extractor lets through (limits.rs), so a quadratic walk would show: 20,000² steps.
+        let depth = 20_000;
         let html = format!("{}<p>{}</p>{}", "<span>".repeat(depth), "y".repeat(80), "</span>".repeat(depth));
         let doc = Document::from(html.as_str());
         let started = std::time::Instant::now();
         let d = Density::measure(&doc);
         assert_eq!(d.page.prose, 80);
-        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+        let bound = std::time::Duration::from_secs(if cfg!(debug_assertions) { 5 } else { 1 });
+        assert!(started.elapsed() < bound, "{:?}", started.elapsed());
     }
 }

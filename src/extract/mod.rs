@@ -6,8 +6,8 @@
 //! 2. `meta`: canonical URL, dates, language and headline candidates, read from the page as it is;
 //! 3. `clean`: the feed's `drop` selectors, then page chrome by tag, role and class — never an element that
 //!    holds most of the page's prose (`density`);
-//! 4. `candidates`: Readability's pick (dom_smoothie) and the prose root (the deepest element holding most of
-//!    the page's prose); Readability's text unless it is a fragment of the prose root's;
+//! 4. `candidates`: Readability's pick (dom_smoothie), the prose root (the deepest element holding most of
+//!    the page's prose) and the semantic container; Readability's text unless it is a fragment of the others';
 //! 5. line filters (counters, timestamps, credits, the feed's `ignore_lines`), the headline, and `verdict`:
 //!    is this clearly not an article;
 //! 6. normalisation and the content hash.
@@ -167,9 +167,9 @@ fn extract_traced(
         w.dropped_elements.extend(removed);
     }
 
-    let prose_root = candidates::prose_root(&doc);
+    let (prose_root, semantic) = candidates::prose_candidates(&doc);
     let pick = candidates::readability(doc, page_url)?;
-    let Some(chosen) = candidates::choose(prose_root.as_ref(), pick.as_ref()) else {
+    let Some(chosen) = candidates::choose(prose_root.as_ref(), semantic.as_ref(), pick.as_ref()) else {
         return Err(ExtractError::NoArticle { rule: "no text" });
     };
     if let Some(w) = why.as_deref_mut() {
