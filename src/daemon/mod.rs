@@ -249,6 +249,7 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
         _ = tokio::time::timeout(SHUTDOWN_GRACE, flush) => {}
         _ = second_signal => exit_now(&store),
     }
+    // Ends the query connections too; a follower's wait ends within socket::FOLLOW_SLICE.
     server.abort();
     for task in [watchdog, metrics_server].into_iter().flatten() {
         task.abort();

@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+pub mod daemon;
 pub mod raw;
 
 use std::collections::HashMap;

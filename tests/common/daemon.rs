@@ -1,0 +1,99 @@
+//! A running `presswatch run` for the tests that need the daemon: its stdout collected line by line, stopped
+//! with SIGTERM (and killed if a failed assertion leaves it running).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::TestEnv;
+
+pub struct Daemon {
+    pub child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Daemon {
+    /// `presswatch --config FILE --log-format json run`, with systemd's notify socket (and a 1 s watchdog)
+    /// when `notify` is given.
+    pub fn start(env: &TestEnv, notify: Option<&Path>) -> Daemon {
+        let mut cmd = Command::new(super::bin());
+        cmd.args(["--config", env.config.to_str().unwrap(), "--log-format", "json", "run"]);
+        Daemon::spawn(cmd, notify)
+    }
+
+    /// Runs `cmd` (the binary, or a shell that execs it) as the daemon.
+    pub fn spawn(mut cmd: Command, notify: Option<&Path>) -> Daemon {
+        super::clean_env(&mut cmd);
+        cmd.env_remove("WATCHDOG_PID");
+        if let Some(n) = notify {
+            cmd.env("NOTIFY_SOCKET", n).env("WATCHDOG_USEC", "1000000");
+        }
+        let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let out = child.stdout.take().unwrap();
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Daemon { child, lines }
+    }
+
+    /// How many log lines so far have this `event` field.
+    pub fn logged(&self, event: &str) -> usize {
+        self.lines.lock().unwrap().iter().filter(|l| l.contains(&format!("\"event\":\"{event}\""))).count()
+    }
+
+    /// The log lines so far whose message is `message`.
+    pub fn messages(&self, message: &str) -> Vec<String> {
+        let needle = format!("\"message\":\"{message}\"");
+        self.lines.lock().unwrap().iter().filter(|l| l.contains(&needle)).cloned().collect()
+    }
+
+    pub fn signal(&self, sig: &str) {
+        let ok = Command::new("kill").args([sig, &self.child.id().to_string()]).status().unwrap().success();
+        assert!(ok, "kill {sig}");
+    }
+
+    /// SIGTERM, then the exit code, how long the exit took, and every log line.
+    pub fn stop(mut self) -> (i32, Duration, Vec<String>) {
+        let started = Instant::now();
+        self.signal("-TERM");
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(started.elapsed() < Duration::from_secs(15), "the daemon did not stop within 15 s");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let took = started.elapsed();
+        std::thread::sleep(Duration::from_millis(100));
+        let lines = self.lines.lock().unwrap().clone();
+        (status.code().unwrap_or(-1), took, lines)
+    }
+}
+
+impl Drop for Daemon {
+    /// A failed assertion must not leave a daemon running.
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Polls `f` every 100 ms until it gives a value, failing the test after `within`.
+pub fn wait_until<T>(what: &str, within: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
