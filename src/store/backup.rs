@@ -33,6 +33,19 @@ pub enum Record {
     Event(EventRecord),
 }
 
+impl Record {
+    /// Reads one line of an export; `number` (from 1) names the line in the error. A blank line is `None`.
+    /// Pure, so that it can be fuzzed.
+    pub fn parse_line(line: &str, number: usize) -> Result<Option<Record>> {
+        if line.trim().is_empty() {
+            return Ok(None);
+        }
+        serde_json::from_str(line)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt { what: format!("import line {number}"), detail: e.to_string() })
+    }
+}
+
 /// Counts of what an import stored.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportStats {
@@ -90,12 +103,9 @@ impl Store {
         let mut records = Vec::new();
         for (i, line) in input.lines().enumerate() {
             let line = line.map_err(|e| StoreError::Corrupt { what: "import input".into(), detail: e.to_string() })?;
-            if line.trim().is_empty() {
-                continue;
+            if let Some(record) = Record::parse_line(&line, i + 1)? {
+                records.push(record);
             }
-            let record: Record = serde_json::from_str(&line)
-                .map_err(|e| StoreError::Corrupt { what: format!("import line {}", i + 1), detail: e.to_string() })?;
-            records.push(record);
         }
         let mut stats = ImportStats::default();
         let (mut max_id, mut max_seq) = (0u64, 0u64);
