@@ -54,18 +54,16 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, feed_url: &Url) -> Result
     if looks_like_html(&text) {
         return Err(FeedError::Html { alternate: alternate_feed_link(&text, feed_url) });
     }
-    let parser = feed_rs::parser::Builder::new()
-        .base_uri(Some(feed_url.as_str()))
-        // An empty id marks "the feed gave none"; we then key the item by its link, which, unlike feed-rs's
-        // generated id, does not change when the headline does.
-        .id_generator(|_, _, _| String::new())
-        .build();
     // The XML stack below feed-rs has panicked on hostile input before; a panic is this feed's error, not ours.
-    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(text.as_bytes())));
-    let feed = match parsed {
-        Ok(result) => result.map_err(|e| FeedError::Parse(e.to_string()))?,
-        Err(_) => return Err(FeedError::Parse("the feed parser crashed on this input".into())),
+    // A panic on a person's address (see `mask_at_signs`) is worked around by parsing again without any `@`.
+    let feed = match parse_catching(feed_url, &text) {
+        Some(result) => result,
+        None => match parse_catching(feed_url, &mask_at_signs(&text)) {
+            Some(result) => result.map(unmask_entries),
+            None => return Err(FeedError::Parse("the feed parser crashed on this input".into())),
+        },
     };
+    let feed = feed.map_err(|e| FeedError::Parse(e.to_string()))?;
 
     let mut items = Vec::with_capacity(feed.entries.len());
     let mut skipped = Vec::new();
@@ -119,6 +117,50 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, feed_url: &Url) -> Result
         });
     }
     Ok(ParsedFeed { items, skipped, ttl_minutes: feed.ttl })
+}
+
+/// Runs feed-rs; `None` if it panicked. A parser of its own each time: one that panicked is left in a state
+/// that makes its next parse panic too.
+fn parse_catching(feed_url: &Url, text: &str) -> Option<Result<feed_rs::model::Feed, feed_rs::parser::ParseFeedError>> {
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(Some(feed_url.as_str()))
+        // An empty id marks "the feed gave none"; we then key the item by its link, which, unlike feed-rs's
+        // generated id, does not change when the headline does.
+        .id_generator(|_, _, _| String::new())
+        .build();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(text.as_bytes()))).ok()
+}
+
+/// Stands in for `@` when a feed is parsed again: FULLWIDTH COMMERCIAL AT, which no e-mail pattern matches.
+const AT_STAND_IN: &str = "\u{FF20}";
+
+/// feed-rs 3.0.0 cuts a person's text (RSS `author`, `managingEditor`, `webMaster`, `dc:creator`, JSON Feed
+/// `author.name`) one byte before or after the e-mail address it finds there, and panics when that byte is
+/// inside a multi-byte character (`张三（zhang@xinhua.cn）`). We read no person, so a feed that panicked is
+/// parsed again with every `@` replaced, also as a character reference (`&#64;`, `&#x40;`) or a JSON escape
+/// (`\u0040`), and the fields we read get their `@` back ([`unmask_entries`]). Feeds that parse are untouched.
+fn mask_at_signs(text: &str) -> String {
+    static AT: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let at = AT.get_or_init(|| regex::Regex::new(r"@|&#0*64;|&#[xX]0*40;|\\u0040").expect("valid regex"));
+    at.replace_all(text, AT_STAND_IN).into_owned()
+}
+
+/// Puts `@` back where [`mask_at_signs`] took it out, in every field of an entry we read (a link may have
+/// been percent-encoded by feed-rs on the way).
+fn unmask_entries(mut feed: feed_rs::model::Feed) -> feed_rs::model::Feed {
+    let unmask = |s: &mut String| {
+        if s.contains(AT_STAND_IN) || s.contains("%EF%BC%A0") {
+            *s = s.replace(AT_STAND_IN, "@").replace("%EF%BC%A0", "@");
+        }
+    };
+    for entry in &mut feed.entries {
+        unmask(&mut entry.id);
+        entry.title.iter_mut().for_each(|t| unmask(&mut t.content));
+        entry.summary.iter_mut().for_each(|t| unmask(&mut t.content));
+        entry.links.iter_mut().for_each(|l| unmask(&mut l.href));
+        entry.base.iter_mut().for_each(unmask);
+    }
+    feed
 }
 
 fn looks_like_html(text: &str) -> bool {
@@ -212,6 +254,31 @@ mod tests {
         assert_eq!(f.skipped.len(), 1_000);
         assert_eq!(f.items[8_999].link.as_str(), "https://news.example/8999.html");
         assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+    }
+
+    /// Found by the `feed` fuzz target: feed-rs 3.0.0 cuts a person's text (RSS `author`, `managingEditor`,
+    /// `webMaster`, `dc:creator`, JSON Feed `author.name`) one byte before or after the e-mail address in it,
+    /// and panics when that byte is inside a multi-byte character: the whole feed was refused ("the feed
+    /// parser crashed"), at every poll, for as long as the author stayed.
+    #[test]
+    fn an_author_whose_address_touches_a_wide_character_does_not_lose_the_feed() {
+        let rss = |channel: &str, item: &str| {
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title>{channel}<item><title>Gặp @tacgia</title><link>https://news.example/@tacgia/bai-1.html</link>{item}</item></channel></rss>"#
+            )
+        };
+        let feeds = [
+            rss("", "<author>张三（zhang@xinhua.cn）</author>"),
+            rss("", "<dc:creator>Phóng viên&#8211;pv&#64;baoquocte.vn</dc:creator>"),
+            rss("<managingEditor>tòa soạn–toasoan@baoquocte.vn</managingEditor>", ""),
+            r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","author":{"name":"编辑：zhang@xinhua.cn"},"items":[{"id":"https://news.example/@tacgia/bai-1.html","url":"https://news.example/@tacgia/bai-1.html","title":"Gặp \u0040tacgia"}]}"#.to_string(),
+        ];
+        for feed in &feeds {
+            let f = parse(feed.as_bytes(), None, &url()).unwrap_or_else(|e| panic!("{e}: {feed}"));
+            assert_eq!(f.items.len(), 1, "{feed}");
+            assert_eq!(f.items[0].link.as_str(), "https://news.example/@tacgia/bai-1.html");
+            assert_eq!(f.items[0].title.as_deref(), Some("Gặp @tacgia"));
+        }
     }
 
     #[test]
