@@ -43,6 +43,12 @@ for t in "${targets[@]}"; do
     for _ in $(seq 20); do
         left=$(( budget - cpu ))
         [ "$left" -gt 0 ] || break
+        # Wall time for the CPU still owed, at the share of a core the runs so far got (at most 4 × that), so
+        # that a target is seldom restarted: each restart runs its whole corpus again before fuzzing on.
+        if [ "$cpu" -gt 0 ]; then
+            left=$(( left * wall / cpu ))
+            [ "$left" -le $(( 4 * (budget - cpu) )) ] || left=$(( 4 * (budget - cpu) ))
+        fi
         [ "$left" -ge 30 ] || left=30
         rc=0
         /usr/bin/time -f '%U %S %e' -o "logs/$t.time" \

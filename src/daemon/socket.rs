@@ -155,13 +155,17 @@ pub async fn serve(listener: UnixListener, store: Store, config: Arc<RwLock<Arc<
 }
 
 /// Tells a connection beyond the cap that the daemon is busy, without waiting: a fresh socket's buffer has
-/// room for one short line, and if it has not, the client learns it from the closed connection.
+/// room for one short line, and if it has not, the client learns it from the closed connection. Written on
+/// the plain (non-blocking) socket: tokio's `try_write` refuses until the reactor has seen the socket ready.
 fn refuse_busy(stream: UnixStream) {
+    use std::io::Write;
     let error = WireError {
         kind: "busy".into(),
         message: format!("the daemon is serving {MAX_CONNECTIONS} query connections already; try again"),
     };
-    let _ = stream.try_write(&reply_line(&serde_json::json!({ "error": error })));
+    if let Ok(stream) = stream.into_std() {
+        let _ = (&stream).write(&reply_line(&serde_json::json!({ "error": error })));
+    }
 }
 
 /// What came in on a connection.
