@@ -46,6 +46,9 @@ pub enum ClientError {
     Io(#[from] std::io::Error),
     #[error("the daemon sent an answer we cannot read: {0}")]
     Protocol(String),
+    /// The daemon serves as many connections as it will ([`crate::daemon::socket::MAX_CONNECTIONS`]).
+    #[error("{0}")]
+    Busy(String),
     #[error(transparent)]
     Query(QueryError),
 }
@@ -55,14 +58,23 @@ pub fn ask(stream: &mut UnixStream, request: &Request, timeout: Duration) -> Res
     stream.set_read_timeout(Some(timeout))?;
     let mut line = serde_json::to_vec(request).map_err(|e| ClientError::Protocol(e.to_string()))?;
     line.push(b'\n');
-    stream.write_all(&line)?;
-    stream.flush()?;
+    // A daemon that refuses the connection (busy) may have answered and closed it before our line is out:
+    // read its answer even when the write failed.
+    let sent = stream.write_all(&line).and_then(|_| stream.flush());
     let mut reader = BufReader::new(&*stream);
     let mut reply = String::new();
-    reader.read_line(&mut reply)?;
+    let read = reader.read_line(&mut reply);
+    if reply.is_empty() {
+        sent?;
+        read?;
+        return Err(ClientError::Protocol("the daemon closed the connection without an answer".into()));
+    }
     let value: serde_json::Value = serde_json::from_str(&reply).map_err(|e| ClientError::Protocol(e.to_string()))?;
     if let Some(err) = value.get("error") {
         let err: WireError = serde_json::from_value(err.clone()).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        if err.kind == "busy" {
+            return Err(ClientError::Busy(err.message));
+        }
         return Err(ClientError::Query(err.into()));
     }
     serde_json::from_value(value).map_err(|e| ClientError::Protocol(e.to_string()))

@@ -117,7 +117,8 @@ fn run_to_end(work: impl std::future::Future<Output = anyhow::Result<()>>) -> Re
 
 /// Answers a query through the daemon's socket when a daemon runs, else from the store directly. Another
 /// query (or a daemon starting, or a `once` pass) may hold the store for a moment, so a locked store is retried
-/// for a few seconds, going to the daemon's socket as soon as one answers.
+/// for a few seconds, going to the daemon's socket as soon as one answers; so is a daemon that is busy (it
+/// serves as many connections as it will).
 fn ask(cfg: &Config, request: &Request) -> Result<Answer, Fatal> {
     ask_within(cfg, request, Duration::from_secs(120))
 }
@@ -129,6 +130,10 @@ fn ask_within(cfg: &Config, request: &Request, answer_within: Duration) -> Resul
         if let Some(mut stream) = client::connect(cfg) {
             return match client::ask(&mut stream, request, answer_within) {
                 Ok(answer) => Ok(answer),
+                Err(ClientError::Busy(_)) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(100));
+                    continue;
+                }
                 Err(ClientError::Query(e)) => Err(e.into()),
                 Err(e) => Err(Fatal::other(e)),
             };

@@ -4,82 +4,15 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::net::UnixDatagram;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::daemon::{wait_until, Daemon};
 use common::raw::{article_page, respond, rss, serve};
 use common::{n, s, TestEnv};
-
-/// A running `presswatch run`, its stdout collected line by line.
-struct Daemon {
-    child: Child,
-    lines: Arc<Mutex<Vec<String>>>,
-}
-
-impl Daemon {
-    fn start(env: &TestEnv, notify: &std::path::Path) -> Daemon {
-        let mut child = Command::new(common::bin())
-            .args(["--config", env.config.to_str().unwrap(), "--log-format", "json", "run"])
-            .env("NOTIFY_SOCKET", notify)
-            .env("WATCHDOG_USEC", "1000000")
-            .env_remove("WATCHDOG_PID")
-            .env_remove("RUNTIME_DIRECTORY")
-            .env_remove("STATE_DIRECTORY")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let out = child.stdout.take().unwrap();
-        let sink = lines.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
-        Daemon { child, lines }
-    }
-
-    fn logged(&self, event: &str) -> usize {
-        self.lines.lock().unwrap().iter().filter(|l| l.contains(&format!("\"event\":\"{event}\""))).count()
-    }
-
-    fn signal(&self, sig: &str) {
-        let ok = Command::new("kill").args([sig, &self.child.id().to_string()]).status().unwrap().success();
-        assert!(ok, "kill {sig}");
-    }
-
-    /// SIGTERM, then the exit code and how long the exit took.
-    fn stop(mut self) -> (i32, Duration, Vec<String>) {
-        let started = Instant::now();
-        self.signal("-TERM");
-        let status = loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                break s;
-            }
-            assert!(started.elapsed() < Duration::from_secs(15), "the daemon did not stop within 15 s");
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        let took = started.elapsed();
-        std::thread::sleep(Duration::from_millis(100));
-        let lines = self.lines.lock().unwrap().clone();
-        (status.code().unwrap_or(-1), took, lines)
-    }
-}
-
-impl Drop for Daemon {
-    /// A failed assertion must not leave a daemon running.
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
 
 /// Waits for a datagram starting with `prefix` on the notify socket.
 fn wait_datagram(sock: &UnixDatagram, contains: &str, within: Duration) -> String {
@@ -94,17 +27,6 @@ fn wait_datagram(sock: &UnixDatagram, contains: &str, within: Duration) -> Strin
         }
     }
     panic!("no {contains} datagram within {within:?}");
-}
-
-fn wait_until<T>(what: &str, within: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 const PAGES: usize = 8;
@@ -164,7 +86,7 @@ fn the_daemon_signals_ready_pings_answers_reloads_reports_edits_and_stops_cleanl
     notify.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
 
     let started = Instant::now();
-    let daemon = Daemon::start(&env, &notify_path);
+    let daemon = Daemon::start_notified(&env, &notify_path);
     let ready = wait_datagram(&notify, "READY=1", Duration::from_secs(10));
     let ready_after = started.elapsed();
     eprintln!("READY after {ready_after:?}: {ready:?}");
@@ -241,7 +163,7 @@ fn the_daemon_signals_ready_pings_answers_reloads_reports_edits_and_stops_cleanl
     assert_eq!(env.show("1"), running_show);
 
     // A restart reports nothing twice.
-    let again = Daemon::start(&env, &notify_path);
+    let again = Daemon::start_notified(&env, &notify_path);
     wait_datagram(&notify, "READY=1", Duration::from_secs(10));
     std::thread::sleep(Duration::from_secs(3));
     let (code, _, lines) = again.stop();
@@ -335,7 +257,7 @@ fn a_reload_replans_stored_articles_and_the_idle_daemon_then_costs_almost_nothin
     let notify_path = env.path().join("notify.sock");
     let notify = UnixDatagram::bind(&notify_path).unwrap();
     notify.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
-    let daemon = Daemon::start(&env, &notify_path);
+    let daemon = Daemon::start_notified(&env, &notify_path);
     wait_datagram(&notify, "READY=1", Duration::from_secs(10));
     wait_until("five articles", Duration::from_secs(20), || (env.query(&["articles"]).len() == 5).then_some(()));
     assert!(pages.load(Ordering::SeqCst) >= 5);

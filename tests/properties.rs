@@ -1,6 +1,6 @@
 //! Property tests: random and mutated input never makes the input stages panic, and the normalisers are
-//! idempotent. This is our stand-in for cargo-fuzz, which needs a nightly toolchain this project cannot install;
-//! raise `PROPTEST_CASES` (e.g. 200000) for a longer run.
+//! idempotent. The quick check inside `cargo test`; the coverage-guided fuzz targets in `fuzz/`
+//! (`scripts/fuzz.sh`) go much further. Raise `PROPTEST_CASES` (e.g. 200000) for a longer run.
 
 use presswatch::fetch::guard::Policy;
 use presswatch::{canon, decode, extract, feed, normalize};

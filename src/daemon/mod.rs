@@ -283,6 +283,7 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
         _ = tokio::time::timeout(SHUTDOWN_GRACE, flush) => {}
         _ = second_signal => exit_now(&store),
     }
+    // Ends the query connections too; a follower's wait ends within socket::FOLLOW_SLICE.
     server.abort();
     // A delivery in flight is abandoned: its event stays after the cursor and goes out, with the same id, next time.
     for t in sink_tasks {

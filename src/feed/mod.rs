@@ -7,6 +7,7 @@
 //! fingerprint that tells when the publisher changed an item.
 
 mod adapt;
+mod crash;
 mod repair;
 pub mod text;
 
@@ -167,21 +168,15 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, feed_url: &Url) -> Result
     };
     let damage = (!damage.is_empty()).then(|| damage.join("; "));
 
-    let parser = feed_rs::parser::Builder::new()
-        .base_uri(Some(feed_url.as_str()))
-        // An empty id marks "the feed gave none"; we then key the item by its link, which, unlike feed-rs's
-        // generated id, does not change when the headline does.
-        .id_generator(|_, _, _| String::new())
-        .build();
     // The XML stack below feed-rs has panicked on hostile input before; a panic is this feed's error, not ours.
-    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(source.as_bytes())));
+    let parsed = crash::parse(feed_url, &source);
     let with_damage = |msg: String| match &damage {
         Some(d) => format!("{msg} (damage: {d})"),
         None => msg,
     };
     let feed = match parsed {
-        Ok(Ok(feed)) => feed,
-        Ok(Err(e)) => {
+        Some(Ok(feed)) => feed,
+        Some(Err(e)) => {
             let msg = match e {
                 feed_rs::parser::ParseFeedError::ParseError(feed_rs::parser::ParseErrorKind::NoFeedRoot) => {
                     match adapt::root(&source) {
@@ -193,7 +188,7 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, feed_url: &Url) -> Result
             };
             return Err(FeedError::Parse(with_damage(msg)));
         }
-        Err(_) => return Err(FeedError::Parse(with_damage("the feed parser crashed on this input".into()))),
+        None => return Err(FeedError::Parse(with_damage("the feed parser crashed on this input".into()))),
     };
     if feed.entries.is_empty() && tags > 0 {
         let cause = match adapt::root(&source) {

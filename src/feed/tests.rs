@@ -203,3 +203,28 @@ mod corpus {
         assert_eq!(e.to_string(), "not a valid feed: the document has no root element");
     }
 }
+
+/// Found by the `feed` fuzz target: feed-rs 3.0.0 cuts a person's text (RSS `author`, `managingEditor`,
+/// `webMaster`, `dc:creator`, JSON Feed `author.name`) one byte before or after the e-mail address in it,
+/// and panics when that byte is inside a multi-byte character: the whole feed was refused ("the feed
+/// parser crashed"), at every poll, for as long as the author stayed.
+#[test]
+fn an_author_whose_address_touches_a_wide_character_does_not_lose_the_feed() {
+    let rss = |channel: &str, item: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title>{channel}<item><title>Gặp @tacgia</title><link>https://news.example/@tacgia/bai-1.html</link>{item}</item></channel></rss>"#
+        )
+    };
+    let feeds = [
+        rss("", "<author>张三（zhang@xinhua.cn）</author>"),
+        rss("", "<dc:creator>Phóng viên&#8211;pv&#64;baoquocte.vn</dc:creator>"),
+        rss("<managingEditor>tòa soạn–toasoan@baoquocte.vn</managingEditor>", ""),
+        r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","author":{"name":"编辑：zhang@xinhua.cn"},"items":[{"id":"https://news.example/@tacgia/bai-1.html","url":"https://news.example/@tacgia/bai-1.html","title":"Gặp \u0040tacgia"}]}"#.to_string(),
+    ];
+    for feed in &feeds {
+        let f = parse(feed.as_bytes(), None, &url()).unwrap_or_else(|e| panic!("{e}: {feed}"));
+        assert_eq!(f.items.len(), 1, "{feed}");
+        assert_eq!(f.items[0].link.as_str(), "https://news.example/@tacgia/bai-1.html");
+        assert_eq!(f.items[0].title.as_deref(), Some("Gặp @tacgia"));
+    }
+}

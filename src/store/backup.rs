@@ -45,6 +45,33 @@ pub enum Record {
     Event(EventRecord),
 }
 
+impl Record {
+    /// Reads one line of an export; `number` (from 1) names the line in the error. A blank line is `None`.
+    /// Pure, so that it can be fuzzed.
+    pub fn parse_line(line: &str, number: usize) -> Result<Option<Record>> {
+        if line.trim().is_empty() {
+            return Ok(None);
+        }
+        serde_json::from_str(line)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt { what: format!("import line {number}"), detail: e.to_string() })
+    }
+
+    /// Decodes a page record's base64 body now, so that a damaged page refuses the file before anything is
+    /// written; the record comes back with an empty body beside the bytes.
+    pub fn take_page_body(self, number: usize) -> Result<(Record, Option<Vec<u8>>)> {
+        match self {
+            Record::Page { id, version, url, content_type, body } => {
+                let bytes = base64::engine::general_purpose::STANDARD.decode(body.as_bytes()).map_err(|e| {
+                    StoreError::Corrupt { what: format!("import line {number}"), detail: e.to_string() }
+                })?;
+                Ok((Record::Page { id, version, url, content_type, body: String::new() }, Some(bytes)))
+            }
+            other => Ok((other, None)),
+        }
+    }
+}
+
 /// Counts of what an import stored.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportStats {
@@ -112,22 +139,9 @@ impl Store {
         let mut records = Vec::new();
         for (i, line) in input.lines().enumerate() {
             let line = line.map_err(|e| StoreError::Corrupt { what: "import input".into(), detail: e.to_string() })?;
-            if line.trim().is_empty() {
-                continue;
+            if let Some(record) = Record::parse_line(&line, i + 1)? {
+                records.push(record.take_page_body(i + 1)?);
             }
-            let bad = |detail: String| StoreError::Corrupt { what: format!("import line {}", i + 1), detail };
-            let record: Record = serde_json::from_str(&line).map_err(|e| bad(e.to_string()))?;
-            // A page is decoded now, so that a damaged one refuses the file before anything is written.
-            let record = match record {
-                Record::Page { id, version, url, content_type, body } => {
-                    let body = base64::engine::general_purpose::STANDARD
-                        .decode(body.as_bytes())
-                        .map_err(|e| bad(e.to_string()))?;
-                    (Record::Page { id, version, url, content_type, body: String::new() }, Some(body))
-                }
-                other => (other, None),
-            };
-            records.push(record);
         }
         let mut stats = ImportStats::default();
         let (mut max_id, mut max_seq) = (0u64, 0u64);
