@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use super::{plan_for, Crawler, PagePlan, PassStats, FEED_TEXT_STAMP};
+use crate::churn;
 use crate::extract::{sandbox, Article, ExtractError};
 use crate::fetch::{FetchError, InFlight, Response};
 use crate::store::{
@@ -108,6 +109,55 @@ impl Crawler {
         }
     }
 
+    /// A page whose text differs from the text it would be compared with (the latest version, or the kept page
+    /// extracted again) is fetched once more: what differs between the two fetches is live-page churn
+    /// (counters, rails, "5 minutes ago"), and unless both agree on a change ([`churn::is_real_edit`]) the
+    /// page is observed with the compared text, as unchanged. The first fetch's place among the requests in
+    /// flight is given up for the second's (holding both could take every place).
+    async fn confirmed(
+        &self,
+        url: &Url,
+        plan: &PagePlan,
+        compared_to: (Option<u64>, &[String]),
+        baseline: Option<&Baseline>,
+        first: (Box<Article>, InFlight),
+    ) -> (Box<Article>, InFlight) {
+        let (article, in_flight) = first;
+        let compared = match baseline {
+            Some(b) => (b.article.content_hash != article.content_hash)
+                .then(|| (b.article.title.clone(), b.article.text.clone(), b.article.content_hash.clone())),
+            None => {
+                let (id, urls) = compared_to;
+                let refs: Vec<&str> = urls.iter().map(String::as_str).collect();
+                match self.store.changed_from(id, &refs, &plan.stamp, &article.content_hash) {
+                    Ok(v) => v.map(|v| (v.title, v.text, v.content_hash)),
+                    Err(e) => {
+                        tracing::warn!(url = %url, error = %e, "cannot read the stored version to confirm a change");
+                        None
+                    }
+                }
+            }
+        };
+        let Some((title, text, hash)) = compared else { return (article, in_flight) };
+        drop(in_flight);
+        let (second, in_flight) = match self.fetch_and_extract(url, plan).await {
+            Fetched::Article { article: second, in_flight, .. } => (second, in_flight),
+            // No second opinion: the first fetch stands (a missed edit is worse than a doubtful one).
+            _ => return (article, self.fetcher.hold().await),
+        };
+        let (stored, a, b) = (
+            churn::comparable(&title, &text),
+            churn::comparable(&article.title, &article.text),
+            churn::comparable(&second.title, &second.text),
+        );
+        if churn::is_real_edit(&stored, &a, &b) {
+            (article, in_flight)
+        } else {
+            tracing::debug!(url = %url, "a changed page changed back or only in what two fetches disagree on: churn, not an edit");
+            (Box::new(Article { title, text, content_hash: hash, ..*article }), in_flight)
+        }
+    }
+
     /// A feed item without a link: its own content is the article, observed without a fetch. It is never
     /// re-checked (no schedule) nor re-extracted (its stamp is the feed's, not the extractor's).
     async fn run_own(&self, job: &JobRecord, own: &OwnContent) -> PassStats {
@@ -193,7 +243,9 @@ impl Crawler {
                 let mut urls = vec![job.url.clone()];
                 urls.extend(served.clone());
                 urls.extend(article.canonical_url.clone());
-                let baseline = self.baseline(None, urls, &plan, &article).await;
+                let baseline = self.baseline(None, urls.clone(), &plan, &article).await;
+                let (article, in_flight) =
+                    self.confirmed(&url, &plan, (None, &urls), baseline.as_ref(), (article, in_flight)).await;
                 let obs = Observation {
                     feeds: job.feeds.clone(),
                     fetched_url: job.url.clone(),
@@ -353,6 +405,8 @@ impl Crawler {
         }
         let served = served_url(url, &resp.final_url);
         let baseline = self.baseline(Some(id), Vec::new(), plan, &article).await;
+        let (article, in_flight) =
+            self.confirmed(url, plan, (Some(id), &[]), baseline.as_ref(), (article, in_flight)).await;
         let obs = Observation {
             feeds: feeds.iter().take(1).cloned().collect(),
             fetched_url: fetch_url.to_string(),

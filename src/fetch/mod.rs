@@ -257,6 +257,11 @@ impl Fetcher {
         &self.user_agent
     }
 
+    /// A place among the requests in flight, without a request (for a page that gave its own up).
+    pub async fn hold(&self) -> InFlight {
+        InFlight { _permit: self.global.clone().acquire_owned().await.expect("semaphore never closed") }
+    }
+
     /// As [`Fetcher::get`], but the response keeps its place among the `concurrency` requests in flight until
     /// the returned [`InFlight`] is dropped. A caller that processes bodies more slowly than they arrive
     /// (extraction, on a fast network) so bounds how many wait in memory, without keeping the host's slot:

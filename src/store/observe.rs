@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::codec::{be_u64, compress, decompress, encode_page, entry_key, to_json, version_key};
 use super::decide::{self, Candidates, Decision, History, Identity, Kind, Miss, Observation, Schedule};
-use super::{Abort, EntryState, EventRecord, KeptPage, Result, Store, StoreError, Tx, VersionRecord};
+use super::{Abort, ArticleRecord, EntryState, EventRecord, KeptPage, Result, Store, StoreError, Tx, VersionRecord};
 use crate::extract::Article;
 
 /// What an observation did to the store: its kind, the article, and the events to log (already numbered).
@@ -166,15 +166,38 @@ impl Store {
         stamp: &str,
         new_hash: &str,
     ) -> Result<Option<(u64, u32, KeptPage)>> {
-        let id = match id {
-            Some(id) => Some(id),
-            None => urls.iter().find_map(|u| self.article_id_for_url(u).transpose()).transpose()?,
-        };
-        let Some(art) = id.map(|id| self.article(id)).transpose()?.flatten() else { return Ok(None) };
+        let Some(art) = self.article_of(id, urls)? else { return Ok(None) };
         if art.stamp.as_deref() == Some(stamp) || art.content_hash == new_hash {
             return Ok(None);
         }
         Ok(self.kept_page(art.id, art.versions)?.map(|page| (art.id, art.versions, page)))
+    }
+
+    /// The title and text of the latest version a page would be compared with, when that version was extracted
+    /// under `stamp` and its hash differs from `new_hash`: a change worth confirming with a second fetch
+    /// (see `churn`). `None` when there is no such article, nothing changed, or the stamps differ (the kept
+    /// page is then extracted again instead, see [`Store::stale_baseline`]).
+    pub fn changed_from(
+        &self,
+        id: Option<u64>,
+        urls: &[&str],
+        stamp: &str,
+        new_hash: &str,
+    ) -> Result<Option<VersionRecord>> {
+        let Some(art) = self.article_of(id, urls)? else { return Ok(None) };
+        if art.stamp.as_deref() != Some(stamp) || art.content_hash == new_hash {
+            return Ok(None);
+        }
+        self.version(art.id, art.versions)
+    }
+
+    /// The article `id`, or else the first of `urls` that names one.
+    fn article_of(&self, id: Option<u64>, urls: &[&str]) -> Result<Option<ArticleRecord>> {
+        let id = match id {
+            Some(id) => Some(id),
+            None => urls.iter().find_map(|u| self.article_id_for_url(u).transpose()).transpose()?,
+        };
+        Ok(id.map(|id| self.article(id)).transpose()?.flatten())
     }
 
     /// Rewrites versions extracted again from their kept pages; no event. Returns false (and writes nothing)

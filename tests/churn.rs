@@ -1,0 +1,92 @@
+//! Live-page churn inside what the extractor keeps — a "most read" list that reorders itself on every
+//! request, a counter of readers — is no edit; a real edit served among the same churn is one. A page whose
+//! text differs from the stored version is fetched a second time, and only what both fetches agree on counts.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use common::{n, s, FeedSpec, Resp, Server, TestEnv};
+
+const STORY: [&str; 3] = [
+    "Hội nghị thượng đỉnh khai mạc sáng nay tại Hà Nội với sự tham dự của lãnh đạo hai mươi quốc gia.",
+    "Các bên dự kiến thảo luận về thương mại, biến đổi khí hậu và an ninh khu vực trong ba ngày tới.",
+    "Phát biểu khai mạc, chủ tịch hội nghị kêu gọi các nước tăng cường hợp tác vì hòa bình lâu dài.",
+];
+const EDITED: &str =
+    "Phát biểu khai mạc, chủ tịch hội nghị kêu gọi các nước tăng cường hợp tác vì hòa bình và phát triển bền vững.";
+const READ_MOST: [&str; 3] = [
+    "Đọc nhiều: Giá vàng hôm nay tăng mạnh sau phiên giao dịch đầy biến động trên thị trường thế giới.",
+    "Đọc nhiều: Thời tiết miền Bắc chuyển lạnh, nhiệt độ thấp nhất có nơi dưới mười độ trong tuần này.",
+    "Đọc nhiều: Đội tuyển quốc gia công bố danh sách cầu thủ chuẩn bị cho giải đấu khu vực sắp tới.",
+];
+
+/// Render `n` of the page: the story (edited or not), then the reader counter and the rotated list, both
+/// inside the article, as many sites put them.
+fn render(n: usize, edited: bool) -> String {
+    let mut paras: Vec<String> = STORY.iter().map(|p| p.to_string()).collect();
+    if edited {
+        paras[2] = EDITED.to_string();
+    }
+    paras.push(format!(
+        "Bài viết đã có {} lượt đọc và {} bình luận của bạn đọc trong và ngoài nước.",
+        1000 + 37 * n,
+        3 + n
+    ));
+    paras.extend((0..3).map(|i| READ_MOST[(i + n) % 3].to_string()));
+    let body: String = paras.iter().map(|p| format!("<p>{p}</p>")).collect();
+    format!(
+        "<html><head><meta charset=\"utf-8\"><title>Hội nghị thượng đỉnh</title></head><body><article><h1>Hội nghị thượng đỉnh</h1>{body}</article></body></html>"
+    )
+}
+
+#[test]
+fn churn_inside_the_article_is_no_edit_and_an_edit_among_churn_is_one() {
+    let server = Server::start();
+    let edited = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let served = Arc::new(AtomicUsize::new(0));
+    {
+        let (edited, served) = (edited.clone(), served.clone());
+        server.route_fn("/tin/hoi-nghi.html", move |_, _| {
+            let n = served.fetch_add(1, Ordering::SeqCst);
+            Resp::html(render(n, edited.load(Ordering::SeqCst)))
+        });
+    }
+    let rss = format!(
+        "<rss version=\"2.0\"><channel><title>t</title><item><title>Hội nghị</title><link>{}</link></item></channel></rss>",
+        server.url("/tin/hoi-nghi.html")
+    );
+    server.route("/rss", Resp::new("application/rss+xml", rss));
+    let env = TestEnv::new(&[FeedSpec::new("site", &server.url("/rss")).recheck(&["1h"])], "");
+
+    let first = env.once();
+    assert_eq!(first.events("article.new").len(), 1, "{}", first.stdout);
+    let stored = s(&env.show("1")["text"]).to_string();
+    assert!(stored.contains("1000 lượt đọc") && stored.contains(READ_MOST[0]), "the churn is in the text:\n{stored}");
+    assert_eq!(served.load(Ordering::SeqCst), 1, "a new article is fetched once");
+
+    // Two re-checks with churn only: each fetches twice, reports nothing, and keeps the stored text.
+    for pass in 0..2 {
+        assert_eq!(env.run(&["recheck", "1"]).code, 0);
+        let before = served.load(Ordering::SeqCst);
+        let run = env.once();
+        assert!(run.events("article.edited").is_empty(), "pass {pass}: {}", run.stdout);
+        assert_eq!(run.summary()["unchanged"], 1, "{}", run.stdout);
+        assert_eq!(served.load(Ordering::SeqCst) - before, 2, "a changed page is fetched a second time");
+        assert_eq!(s(&env.show("1")["text"]), stored);
+    }
+    assert_eq!(env.query(&["history", "1"]).len(), 1);
+
+    // A real edit, served among the same churn.
+    edited.store(true, Ordering::SeqCst);
+    assert_eq!(env.run(&["recheck", "1"]).code, 0);
+    let run = env.once();
+    let edits = run.events("article.edited");
+    assert_eq!(edits.len(), 1, "{}", run.stdout);
+    assert_eq!(n(&edits[0]["version"]), 2);
+    let history = env.query(&["history", "1"]);
+    assert_eq!(history.len(), 2);
+    assert!(s(&history[1]["text"]).contains(EDITED), "{}", history[1]);
+    assert!(!s(&history[1]["text"]).contains(STORY[2]), "{}", history[1]);
+}
