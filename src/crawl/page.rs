@@ -112,8 +112,9 @@ impl Crawler {
     /// A page whose text differs from the text it would be compared with (the latest version, or the kept page
     /// extracted again) is fetched once more: what differs between the two fetches is live-page churn
     /// (counters, rails, "5 minutes ago"), and unless both agree on a change ([`churn::is_real_edit`]) the
-    /// page is observed with the compared text, as unchanged. The first fetch's place among the requests in
-    /// flight is given up for the second's (holding both could take every place).
+    /// page is observed with the compared text, as unchanged. When they agree only on short lines (where
+    /// counters live, and two fetches can draw the same digits), a third fetch must agree too. Each fetch's
+    /// place among the requests in flight is given up for the next one's (holding both could take every place).
     async fn confirmed(
         &self,
         url: &Url,
@@ -139,22 +140,39 @@ impl Crawler {
             }
         };
         let Some((title, text, hash)) = compared else { return (article, in_flight) };
-        drop(in_flight);
-        let (second, in_flight) = match self.fetch_and_extract(url, plan).await {
-            Fetched::Article { article: second, in_flight, .. } => (second, in_flight),
-            // No second opinion: the first fetch stands (a missed edit is worse than a doubtful one).
-            _ => return (article, self.fetcher.hold().await),
+        let stored = churn::comparable(&title, &text);
+        let first = churn::comparable(&article.title, &article.text);
+        // No further opinion (the fetch failed): what was seen stands (a missed edit is worse than a doubtful one).
+        let Some((b, in_flight)) = self.fetch_again(url, plan, in_flight).await else {
+            return (article, self.fetcher.hold().await);
         };
-        let (stored, a, b) = (
-            churn::comparable(&title, &text),
-            churn::comparable(&article.title, &article.text),
-            churn::comparable(&second.title, &second.text),
-        );
-        if churn::is_real_edit(&stored, &a, &b) {
+        let (real, in_flight) = if !churn::is_real_edit(&stored, &first, &b) {
+            (false, in_flight)
+        } else if churn::worth_a_third_look(&stored, &first, &b) {
+            let Some((c, in_flight)) = self.fetch_again(url, plan, in_flight).await else {
+                return (article, self.fetcher.hold().await);
+            };
+            (churn::is_real_edit_among(&stored, &first, &[&b, &c]), in_flight)
+        } else {
+            (true, in_flight)
+        };
+        if real {
             (article, in_flight)
         } else {
-            tracing::debug!(url = %url, "a changed page changed back or only in what two fetches disagree on: churn, not an edit");
+            tracing::debug!(url = %url, "a changed page changed back or only in what the fetches disagree on: churn, not an edit");
             (Box::new(Article { title, text, content_hash: hash, ..*article }), in_flight)
+        }
+    }
+
+    /// One more fetch of a page, for [`Crawler::confirmed`]: its comparable text and its place in flight (the
+    /// previous place is given up first). `None` when it brought no article.
+    async fn fetch_again(&self, url: &Url, plan: &PagePlan, held: InFlight) -> Option<(String, InFlight)> {
+        drop(held);
+        match self.fetch_and_extract(url, plan).await {
+            Fetched::Article { article, in_flight, .. } => {
+                Some((churn::comparable(&article.title, &article.text), in_flight))
+            }
+            _ => None,
         }
     }
 

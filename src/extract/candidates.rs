@@ -29,6 +29,9 @@ const FRAGMENT_COVERAGE: f64 = 0.3;
 /// less than SEMANTIC_COVERAGE of the container's prose too, the container is the article. Tuned on WCXB half a
 /// (0.9561 -> 0.9599), checked on half b (0.9474 -> 0.9511); Zyte unchanged.
 const UNSURE_COVERAGE: f64 = 0.6;
+
+/// Readability's text is worth taking over a chrome-like prose root when it holds at least this many characters.
+const READABILITY_MIN_CHARS: usize = 200;
 const SEMANTIC_COVERAGE: f64 = 0.7;
 
 /// The text taken as the article, and where it came from.
@@ -92,7 +95,10 @@ pub fn choose(
     match (root, pick) {
         (Some(root), Some(pick)) => {
             let a = agreement(root, &pick.text);
-            if a.coverage < FRAGMENT_COVERAGE {
+            // A footer's address block or a cookie policy can hold more prose than a short story: when it is
+            // the prose root and Readability found text elsewhere, Readability's text is the article.
+            let elsewhere = root.chrome && pick.text.trim().chars().count() >= READABILITY_MIN_CHARS;
+            if a.coverage < FRAGMENT_COVERAGE && !elsewhere {
                 Some(from_root(root, format!("Readability's text holds {:.0}% of its prose", a.coverage * 100.0)))
             } else if let Some(sem) = semantic
                 .filter(|s| a.coverage < UNSURE_COVERAGE && agreement(s, &pick.text).coverage < SEMANTIC_COVERAGE)
@@ -125,6 +131,10 @@ pub struct ProseRoot {
     pub blocks: Vec<ProseBlock>,
     pub description: String,
     pub link_share: f64,
+    /// It is an element that looks like chrome (a `<footer>`, a cookie notice): kept by the
+    /// prose guard because it holds much of the page's prose, but no article when Readability found one
+    /// elsewhere.
+    pub chrome: bool,
 }
 
 /// One prose block: its normalised text and its weight.
@@ -151,7 +161,13 @@ pub fn prose_candidates(doc: &Document) -> (Option<ProseRoot>, Option<ProseRoot>
 fn render_candidate(node: &NodeRef, density: &Density) -> ProseRoot {
     let mut blocks = Vec::new();
     collect_prose_blocks(node, density, &mut blocks);
-    ProseRoot { text: text_of(node), blocks, description: describe(node), link_share: density.of(node).link_share() }
+    ProseRoot {
+        text: text_of(node),
+        blocks,
+        description: describe(node),
+        link_share: density.of(node).link_share(),
+        chrome: super::clean::looks_like_chrome(node),
+    }
 }
 
 fn prose_root_of(doc: &Document, density: &Density) -> Option<ProseRoot> {
@@ -319,5 +335,39 @@ mod scan_tests {
             let serialised = doc.select("body").inner_html();
             assert_eq!(text_and_linked_chars(&serialised), parsed(&serialised), "{serialised}");
         }
+    }
+}
+
+#[cfg(test)]
+mod choice_tests {
+    use super::*;
+
+    const FOOTER: &str = "Office: 11311 McCormick Road, Suite 500, Hunt Valley, MD 21031. This material is not intended to replace the advice of a qualified advisor.";
+    const STORY: &str = "A good risk management program requires proper screening of prospective renters to ensure that only qualified drivers operate your vehicles.";
+
+    fn root(chrome: bool) -> ProseRoot {
+        let text = [FOOTER; 6].join("\n");
+        let blocks = (0..6).map(|_| ProseBlock { text: FOOTER.into(), chars: FOOTER.len() as u32 }).collect();
+        ProseRoot { text, blocks, description: "<footer>".into(), link_share: 0.0, chrome }
+    }
+
+    fn pick(text: &str) -> ReadabilityPick {
+        let (title, published, modified, lang) = (String::new(), None, None, None);
+        ReadabilityPick { text: text.into(), title, published, modified, lang, link_share: 0.0 }
+    }
+
+    /// WCXB page 0362 (and the thehill.com): the footer's addresses and disclaimer are the page's prose
+    /// root, Readability found the short story elsewhere. A prose root that is chrome by its tag or class loses
+    /// to Readability's text; one that is not still wins over a Readability fragment.
+    #[test]
+    fn a_chrome_prose_root_loses_to_readabilitys_text_elsewhere() {
+        let story = format!("{STORY}\n{STORY}");
+        let chosen = choose(Some(&root(true)), None, Some(&pick(&story))).unwrap();
+        assert_eq!(chosen.text, story, "{}", chosen.how);
+        let chosen = choose(Some(&root(false)), None, Some(&pick(&story))).unwrap();
+        assert_eq!(chosen.text, root(false).text, "{}", chosen.how);
+        // Too little text elsewhere: the prose root stays, chrome or not.
+        let chosen = choose(Some(&root(true)), None, Some(&pick("Related: 3 stories"))).unwrap();
+        assert_eq!(chosen.text, root(true).text, "{}", chosen.how);
     }
 }

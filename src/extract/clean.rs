@@ -233,6 +233,12 @@ fn is_streamed_chunk(node: &NodeRef) -> bool {
     })
 }
 
+/// Is this element chrome by its tag, role or class/id, whatever prose it holds? (Not its ancestors: ASP.NET
+/// wraps whole pages in a `<form>`.)
+pub fn looks_like_chrome(node: &NodeRef) -> bool {
+    chrome_reason(node, &node.node_name().unwrap_or_default()).is_some()
+}
+
 /// Is this element chrome, and why. `name` is its tag name.
 fn chrome_reason(node: &NodeRef, name: &str) -> Option<String> {
     if CHROME_TAGS.contains(&name)
