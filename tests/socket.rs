@@ -312,14 +312,15 @@ fn accept_errors_back_off_instead_of_spinning() {
     eprintln!("CPU while out of descriptors: {spent:?} in 3 s");
     assert!(spent < Duration::from_millis(300), "{spent:?} of CPU in 3 s while accept fails");
     assert_eq!(logged, 0, "one warning for the whole episode, not one per failed accept");
-    assert_eq!(errors(), 1);
+    // One episode open now. (A descriptor the daemon freed meanwhile — its own start-up work on a loaded
+    // machine — can end an episode early; each one then has its own warning and its own recovery.)
+    let recoveries = || daemon.messages("accepting query connections again").len();
+    assert_eq!(errors(), recoveries() + 1, "one warning per episode");
 
     // Descriptors free again: the daemon answers, and says it recovered.
     drop(held);
     assert_eq!(articles(&env), 2);
-    wait_until("the recovery", Duration::from_secs(5), || {
-        (daemon.messages("accepting query connections again").len() == 1).then_some(())
-    });
+    wait_until("the recovery", Duration::from_secs(5), || (recoveries() == errors()).then_some(()));
     let (code, _, _) = daemon.stop();
     assert_eq!(code, 0);
 }
