@@ -328,3 +328,17 @@ fn pathological_pages_are_refused_with_the_reason_in_under_a_second() {
     let nested = wrap("<div>", "</div>", 200);
     assert_eq!(hash_of(&nested).text, EN_PARAS.join("\n"));
 }
+
+/// A paragraph that is only a number (a table cell, a score, a toll) is article text: a corrected figure there
+/// changes the hash (issue 9, item 7: it was dropped as a counter, so the correction was never seen).
+#[test]
+fn a_paragraph_that_is_only_a_number_is_kept_and_its_correction_is_an_edit() {
+    let page = |figure: &str| {
+        let paras = [EN_PARAS[0], "Number of documents signed:", figure, EN_PARAS[1], EN_PARAS[2]];
+        semantic(EN_TITLE, &paras, 3)
+    };
+    let (before, after) = (hash_of(&page("7")), hash_of(&page("9")));
+    assert!(before.text.lines().any(|l| l == "7"), "{}", before.text);
+    assert!(after.text.lines().any(|l| l == "9"), "{}", after.text);
+    assert_ne!(before.content_hash, after.content_hash);
+}
