@@ -40,9 +40,43 @@ fn size(m: &HashMap<&str, usize>) -> usize {
     m.values().sum()
 }
 
+/// What two fetches say of a page whose text differs from the stored one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Nothing both fetches agree on: live-page churn, or a flap back to the stored text.
+    Churn,
+    /// A real edit.
+    Edit,
+    /// They agree on a change only in short lines, or (being the same) only on a new order of the stored lines:
+    /// lists that reorder themselves and digits drawn at random can come out alike twice, a real edit comes out
+    /// alike every time. A third fetch decides ([`is_real_edit_among`]).
+    LookAgain,
+}
+
 /// Does `first` (a fresh fetch that differs from `stored`) hold a real edit, given `second`, fetched just after?
+pub fn judge(stored: &str, first: &str, second: &str) -> Verdict {
+    if first == stored {
+        return Verdict::Churn;
+    }
+    let (s, a, b) = (counts(stored), counts(first), counts(second));
+    let agreed = stable_new(&s, &a, std::slice::from_ref(&b));
+    let doubtful = if agreed.is_empty() {
+        first == second && size(&minus(&s, &a)) == 0
+    } else {
+        agreed.iter().all(|line| line.chars().count() <= SHORT_LINE_CHARS)
+    };
+    if doubtful {
+        Verdict::LookAgain
+    } else if first == second || !agreed.is_empty() || more_gone_than_new(&s, &a, std::slice::from_ref(&b)) {
+        Verdict::Edit
+    } else {
+        Verdict::Churn
+    }
+}
+
+/// [`judge`] without the doubt: is there a change both fetches agree on?
 pub fn is_real_edit(stored: &str, first: &str, second: &str) -> bool {
-    is_real_edit_among(stored, first, &[second])
+    judge(stored, first, second) != Verdict::Churn
 }
 
 /// The same with several later fetches: a line is new only when every fetch has it.
@@ -58,13 +92,17 @@ pub fn is_real_edit_among(stored: &str, first: &str, later: &[&str]) -> bool {
     if !stable_new(&s, &a, &others).is_empty() {
         return true;
     }
-    // Stored lines that no fetch has, against the first fetch's new lines (none of which every fetch has: a
-    // churned counter is one line gone and one new line in its place, which balance).
-    let mut gone = minus(&s, &a);
-    for b in &others {
+    more_gone_than_new(&s, &a, &others)
+}
+
+/// More stored lines that no fetch has than new lines in the first fetch (none of which every fetch has: a
+/// churned counter is one line gone and one new line in its place, which balance): a paragraph removed.
+fn more_gone_than_new(s: &HashMap<&str, usize>, a: &HashMap<&str, usize>, others: &[HashMap<&str, usize>]) -> bool {
+    let mut gone = minus(s, a);
+    for b in others {
         gone = minus(&gone, b);
     }
-    size(&gone) > size(&minus(&a, &s))
+    size(&gone) > size(&minus(a, s))
 }
 
 /// Lines new in the first fetch (beyond the stored count) that every other fetch has as often.
@@ -85,22 +123,6 @@ fn stable_new<'a>(
 /// A line this short is where counters and dates live ("12 comments", "Head Line 7"): two fetches can draw the
 /// same random digits, so an edit seen only in such lines is looked at a third time.
 pub const SHORT_LINE_CHARS: usize = 40;
-
-/// Did two fetches agree on a change only in short lines, or (being the same) only on a new order of the stored
-/// lines? Then a third fetch must agree too: lists that reorder themselves and digits drawn at random can come
-/// out alike twice, a real edit comes out alike every time.
-pub fn worth_a_third_look(stored: &str, first: &str, second: &str) -> bool {
-    if first == stored {
-        return false;
-    }
-    let (s, a, b) = (counts(stored), counts(first), counts(second));
-    let agreed = stable_new(&s, &a, std::slice::from_ref(&b));
-    if agreed.is_empty() {
-        return first == second && size(&minus(&s, &a)) == 0;
-    }
-    agreed.iter().all(|line| line.chars().count() <= SHORT_LINE_CHARS)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,19 +165,19 @@ mod tests {
         let second = "Title\nPara one is long enough to be a paragraph of the story.\nHead Line 7\nHead Line 9";
         let third = "Title\nPara one is long enough to be a paragraph of the story.\nHead Line 2\nHead Line 4";
         assert!(is_real_edit(stored, first, second), "two fetches agree on a short line");
-        assert!(worth_a_third_look(stored, first, second));
+        assert_eq!(judge(stored, first, second), Verdict::LookAgain);
         assert!(!is_real_edit_among(stored, first, &[second, third]), "the third does not");
         // A short line that every fetch agrees on is an edit (a corrected score, a new short headline).
         assert!(is_real_edit_among(stored, first, &[second, &third.replace("Head Line 2", "Head Line 7")]));
         // Two identical fetches that differ from the stored text in a short line, or only in order.
-        assert!(worth_a_third_look(stored, first, first));
+        assert_eq!(judge(stored, first, first), Verdict::LookAgain);
         let reordered = "Title\nHead Line 5\nPara one is long enough to be a paragraph of the story.\nHead Line 3";
-        assert!(worth_a_third_look(stored, reordered, reordered));
+        assert_eq!(judge(stored, reordered, reordered), Verdict::LookAgain);
         assert!(!is_real_edit_among(stored, reordered, &[reordered, stored]));
         assert!(is_real_edit_among(stored, reordered, &[reordered, reordered]), "a move seen three times");
         // A changed paragraph is not in doubt.
         let edited = first.replace("long enough", "long and corrected enough");
-        assert!(!worth_a_third_look(stored, &edited, &second.replace("long enough", "long and corrected enough")));
+        assert_eq!(judge(stored, &edited, &second.replace("long enough", "long and corrected enough")), Verdict::Edit);
     }
 
     #[test]

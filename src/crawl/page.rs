@@ -111,7 +111,7 @@ impl Crawler {
 
     /// A page whose text differs from the text it would be compared with (the latest version, or the kept page
     /// extracted again) is fetched once more: what differs between the two fetches is live-page churn
-    /// (counters, rails, "5 minutes ago"), and unless both agree on a change ([`churn::is_real_edit`]) the
+    /// (counters, rails, "5 minutes ago"), and unless both agree on a change ([`churn::judge`]) the
     /// page is observed with the compared text, as unchanged. When they agree only on short lines (where
     /// counters live, and two fetches can draw the same digits), a third fetch must agree too. Each fetch's
     /// place among the requests in flight is given up for the next one's (holding both could take every place).
@@ -146,15 +146,15 @@ impl Crawler {
         let Some((b, in_flight)) = self.fetch_again(url, plan, in_flight).await else {
             return (article, self.fetcher.hold().await);
         };
-        let (real, in_flight) = if !churn::is_real_edit(&stored, &first, &b) {
-            (false, in_flight)
-        } else if churn::worth_a_third_look(&stored, &first, &b) {
-            let Some((c, in_flight)) = self.fetch_again(url, plan, in_flight).await else {
-                return (article, self.fetcher.hold().await);
-            };
-            (churn::is_real_edit_among(&stored, &first, &[&b, &c]), in_flight)
-        } else {
-            (true, in_flight)
+        let (real, in_flight) = match churn::judge(&stored, &first, &b) {
+            churn::Verdict::Churn => (false, in_flight),
+            churn::Verdict::Edit => (true, in_flight),
+            churn::Verdict::LookAgain => {
+                let Some((c, in_flight)) = self.fetch_again(url, plan, in_flight).await else {
+                    return (article, self.fetcher.hold().await);
+                };
+                (churn::is_real_edit_among(&stored, &first, &[&b, &c]), in_flight)
+            }
         };
         if real {
             (article, in_flight)
