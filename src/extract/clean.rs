@@ -172,7 +172,7 @@ fn is_chrome_name(value: &str) -> bool {
 fn wrappers_of_the_article(doc: &Document) -> HashSet<NodeId> {
     let mut wrappers = HashSet::new();
     for node in doc.select("h1, article, [itemprop=\"articleBody\"]").nodes() {
-        if chrome_reason(node, &node.node_name().unwrap_or_default()).is_some() {
+        if looks_like_chrome(node) {
             continue;
         }
         for ancestor in node.ancestors_it(None) {

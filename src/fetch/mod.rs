@@ -141,7 +141,7 @@ fn header_string(headers: &HeaderMap, name: header::HeaderName) -> Option<String
 
 /// The whole error chain in one line: reqwest's top-level message alone ("error sending request") hides the
 /// cause the user needs ("connection refused", "dns error: refused: ... is a loopback address").
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut parts = vec![e.to_string()];
     let mut src = e.source();
     while let Some(s) = src {

@@ -57,7 +57,7 @@ impl Webhook {
                 if e.is_timeout() {
                     format!("timed out posting to {}", self.url)
                 } else {
-                    for_sink(format!("cannot post to {}: {}", self.url, error_chain(&e)))
+                    for_sink(format!("cannot post to {}: {}", self.url, crate::fetch::error_chain(&e)))
                 }
             })?;
         let status = resp.status();
@@ -72,19 +72,6 @@ impl Webhook {
 /// The guard's advice names the crawler's keys; a sink has only its own `allow_hosts`.
 fn for_sink(message: String) -> String {
     message.replace("set allow_private_networks or allow_hosts to reach it", "add the host to this sink's allow_hosts")
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut src = e.source();
-    while let Some(s) = src {
-        let msg = s.to_string();
-        if !parts.iter().any(|p| p.contains(&msg)) {
-            parts.push(msg);
-        }
-        src = s.source();
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]
