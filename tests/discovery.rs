@@ -6,14 +6,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::daemon::Daemon;
 use common::raw::{article_page, rss};
 use common::{n, s, Resp, Server, TestEnv};
-use serde_json::{json, Value};
+use serde_json::json;
 
 fn atom(server: &Server, entries: usize) -> String {
     let e: String = (1..=entries)
@@ -245,58 +243,6 @@ fn add_appends_the_best_feed_keeping_comments_and_refuses_duplicates() {
     assert_eq!(cfg.json_lines().len(), 4, "{}", cfg.stderr);
 }
 
-/// A running `presswatch run`, its stdout collected.
-struct Daemon {
-    child: Child,
-    lines: Arc<Mutex<Vec<String>>>,
-}
-
-impl Daemon {
-    fn start(env: &TestEnv) -> Daemon {
-        let mut cmd = Command::new(common::bin());
-        cmd.args(["--config", env.config.to_str().unwrap(), "--log-format", "json", "run"]);
-        common::clean_env(&mut cmd);
-        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let (out, sink) = (child.stdout.take().unwrap(), lines.clone());
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
-        Daemon { child, lines }
-    }
-
-    fn wait_for(&self, what: &str, within: Duration, f: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + within;
-        loop {
-            let found =
-                self.lines.lock().unwrap().iter().filter_map(|l| serde_json::from_str::<Value>(l).ok()).find(&f);
-            if let Some(v) = found {
-                return v;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}:\n{}",
-                self.lines.lock().unwrap().join("\n")
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while self.child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn a_running_daemon_picks_up_an_added_feed_on_sighup() {
     let first = Server::start();
@@ -309,16 +255,16 @@ fn a_running_daemon_picks_up_an_added_feed_on_sighup() {
         format!("[defaults]\ninterval = \"1s\"\n\n[[feed]]\nname = \"first\"\nurl = \"{}\"\n", first.url("/feed.rss"));
     let env = env_with("allow_private_networks = true", &feeds);
     let daemon = Daemon::start(&env);
-    daemon.wait_for("the first article", Duration::from_secs(30), |v| v["event"] == "article.new");
+    daemon.wait_for_line("the first article", Duration::from_secs(30), |v| v["event"] == "article.new");
 
     let r = env.run(&["add", &site.url("/"), "--name", "second"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("SIGHUP"), "{}", r.stderr);
-    let ok = Command::new("kill").args(["-HUP", &daemon.child.id().to_string()]).status().unwrap().success();
-    assert!(ok);
-    let reloaded = daemon.wait_for("config.reloaded", Duration::from_secs(10), |v| v["event"] == "config.reloaded");
+    daemon.signal("-HUP");
+    let reloaded =
+        daemon.wait_for_line("config.reloaded", Duration::from_secs(10), |v| v["event"] == "config.reloaded");
     assert_eq!(n(&reloaded["feeds"]), 2);
-    let new = daemon.wait_for("an article of the added feed", Duration::from_secs(30), |v| {
+    let new = daemon.wait_for_line("an article of the added feed", Duration::from_secs(30), |v| {
         v["event"] == "article.new" && v["feed"] == "second"
     });
     assert!(s(&new["url"]).starts_with(&site.url("/p/")), "{new}");

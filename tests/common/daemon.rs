@@ -7,6 +7,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+
 use super::TestEnv;
 
 pub struct Daemon {
@@ -79,6 +81,24 @@ impl Daemon {
             assert!(
                 Instant::now() < deadline,
                 "{event} not logged {count} times within {within:?}:\n{}",
+                self.lines.lock().unwrap().join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits for the first log line (parsed as JSON) that `f` accepts; panics with the log after `within`.
+    pub fn wait_for_line(&self, what: &str, within: Duration, f: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let found =
+                self.lines.lock().unwrap().iter().filter_map(|l| serde_json::from_str::<Value>(l).ok()).find(&f);
+            if let Some(v) = found {
+                return v;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}:\n{}",
                 self.lines.lock().unwrap().join("\n")
             );
             std::thread::sleep(Duration::from_millis(50));
