@@ -5,7 +5,8 @@
 //! the deepest element that holds most of the page's prose — is the article's container on almost every page,
 //! whatever its class names say. When Readability's text holds only a small part of the prose root's prose,
 //! the prose root is the article; when it holds a middling part, the page's semantic container (`<article>`,
-//! `<main>`) breaks the tie.
+//! `<main>`) breaks the tie. Readability's text, when taken, gets back the prose root's blocks it left out
+//! between two of its own.
 
 use dom_query::{Document, NodeRef};
 use url::Url;
@@ -105,13 +106,19 @@ pub fn choose(
             {
                 Some(from_root(sem, format!("the page's own container; Readability's text holds {:.0}% of the prose root's prose and little of this", a.coverage * 100.0)))
             } else {
+                let (text, filled) = with_blocks_left_inside(root, &pick.text);
                 Some(Chosen {
-                    text: pick.text.clone(),
+                    text,
                     link_share: pick.link_share,
                     how: format!(
-                        "Readability (it holds {:.0}% of the prose of {})",
+                        "Readability (it holds {:.0}% of the prose of {}){}",
                         a.coverage * 100.0,
-                        root.description
+                        root.description,
+                        if filled > 0 {
+                            format!(", with {filled} prose blocks it left out between its own")
+                        } else {
+                            String::new()
+                        }
                     ),
                 })
             }
@@ -229,6 +236,41 @@ fn agreement(root: &ProseRoot, text: &str) -> Agreement {
         .map(|b| b.chars)
         .sum();
     Agreement { coverage: f64::from(held) / f64::from(total) }
+}
+
+/// Readability's text, with the prose root's prose blocks that it left out between the first and the last
+/// block it took put back in their places. Readability scores containers and can drop a block in the middle
+/// of the story (a `<details>` or FAQ answer, an accordion, an embedded box); what lies between two of the
+/// article's own paragraphs, inside the article's container, is the article. Blocks before the first and after
+/// the last (rails, comments, footers) stay out. Returns the text and how many blocks were put back.
+fn with_blocks_left_inside(root: &ProseRoot, text: &str) -> (String, usize) {
+    let flat = normalize_line(&text.replace('\n', " "));
+    let prefix = |b: &ProseBlock, n: usize| b.text.chars().take(n).collect::<String>();
+    let held: Vec<bool> = root.blocks.iter().map(|b| flat.contains(&prefix(b, 60))).collect();
+    let (Some(first), Some(last)) = (held.iter().position(|&h| h), held.iter().rposition(|&h| h)) else {
+        return (text.to_string(), 0);
+    };
+    let inside: Vec<usize> = (first..=last).filter(|&i| !held[i]).collect();
+    let held_chars: u32 = (0..root.blocks.len()).filter(|&i| held[i]).map(|i| root.blocks[i].chars).sum();
+    let inside_chars: u32 = inside.iter().map(|&i| root.blocks[i].chars).sum();
+    if inside.is_empty() || inside_chars > held_chars {
+        return (text.to_string(), 0);
+    }
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let line_of = |lines: &[String], b: &ProseBlock| {
+        let p = prefix(b, 40);
+        lines.iter().position(|l| normalize_line(l).contains(&p))
+    };
+    // Insert after the line holding the nearest held block before it, walking backwards so indices hold.
+    let mut put_back = 0;
+    for &i in inside.iter().rev() {
+        let before = (first..i).rev().find(|&j| held[j]).and_then(|j| line_of(&lines, &root.blocks[j]));
+        if let Some(at) = before {
+            lines.insert(at + 1, root.blocks[i].text.clone());
+            put_back += 1;
+        }
+    }
+    (lines.join("\n"), put_back)
 }
 
 fn describe(node: &NodeRef) -> String {
@@ -369,5 +411,27 @@ mod choice_tests {
         // Too little text elsewhere: the prose root stays, chrome or not.
         let chosen = choose(Some(&root(true)), None, Some(&pick("Related: 3 stories"))).unwrap();
         assert_eq!(chosen.text, root(true).text, "{}", chosen.how);
+    }
+
+    /// WCXB pages 0073 and 4253 (realsite's missed edits): Readability took the story but not the answer in a
+    /// `<details>` between two of its paragraphs. What lies between the first and the last block it took goes
+    /// back in its place; a rail or comment after the last stays out; nothing left out, nothing changes.
+    #[test]
+    fn blocks_left_out_between_readabilitys_own_are_put_back_in_place() {
+        let paras = [
+            "The council approved the budget on Monday after a debate that lasted well into the night.",
+            "How much will rates rise? By 4.5 percent for most households, the finance office said.",
+            "The mayor said the vote showed the city could plan for the next ten years with confidence.",
+            "Comments: I have lived here forty years and never seen a council this careless with money.",
+        ];
+        let blocks = paras.iter().map(|p| ProseBlock { text: p.to_string(), chars: p.len() as u32 }).collect();
+        let root =
+            ProseRoot { text: paras.join("\n"), blocks, description: "<div>".into(), link_share: 0.0, chrome: false };
+        let taken = format!("{}\n{}", paras[0], paras[2]);
+        let chosen = choose(Some(&root), None, Some(&pick(&taken))).unwrap();
+        assert_eq!(chosen.text, paras[..3].join("\n"), "{}", chosen.how);
+        assert!(chosen.how.ends_with("with 1 prose blocks it left out between its own"), "{}", chosen.how);
+        let whole = paras[..3].join("\n");
+        assert_eq!(with_blocks_left_inside(&root, &whole), (whole.clone(), 0));
     }
 }

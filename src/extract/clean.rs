@@ -435,6 +435,11 @@ static STAMP_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Is this line (already normalised) page chrome?
 pub fn is_chrome_line(line: &str) -> bool {
+    // A line of bullets, bars or dashes alone ("•", "|", "* * *") says nothing, and templates add and drop
+    // them between renders (realsite: a lone "•" between list items made a re-render look like an edit).
+    if !line.chars().any(char::is_alphanumeric) {
+        return true;
+    }
     let chars = line.chars().count();
     // Every rule below is for lines of 80 characters or fewer.
     if chars > 80 {
@@ -512,6 +517,10 @@ mod tests {
             "Tel: +84 24 3826 3545",
             "Thứ Ba, 27/11/2026 08:15 (GMT+7)",
             "12th March 2025",
+            "•",
+            "| · |",
+            "* * *",
+            "— —",
         ] {
             assert!(is_chrome_line(l), "{l} should be chrome");
         }
