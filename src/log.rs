@@ -95,35 +95,25 @@ pub fn event(event: &crate::event::Event) {
             content_hash = hash,
             "new article"
         ),
-        "article.edited" => match &event.change {
-            Some(c) => tracing::info!(
-                event = "article.edited",
-                seq = ev.seq,
-                id = ev.id,
-                url = %ev.url,
-                feed,
-                title,
-                content_hash = hash,
-                previous_hash = ev.previous_hash.as_deref().unwrap_or(""),
-                version = ev.version.unwrap_or(0),
-                significance = c.significance.as_str(),
-                change = %serde_json::to_string(c).expect("summaries serialise"),
-                "article edited"
-            ),
-            // The versions could not be read (a damaged record): the edit is still logged, without a summary.
-            None => tracing::info!(
-                event = "article.edited",
-                seq = ev.seq,
-                id = ev.id,
-                url = %ev.url,
-                feed,
-                title,
-                content_hash = hash,
-                previous_hash = ev.previous_hash.as_deref().unwrap_or(""),
-                version = ev.version.unwrap_or(0),
-                "article edited"
-            ),
-        },
+        // Without a summary (the versions could not be read: a damaged record) the edit is still logged; the
+        // two summary fields are then left out of the line (tracing records nothing for a `None`).
+        "article.edited" => tracing::info!(
+            event = "article.edited",
+            seq = ev.seq,
+            id = ev.id,
+            url = %ev.url,
+            feed,
+            title,
+            content_hash = hash,
+            previous_hash = ev.previous_hash.as_deref().unwrap_or(""),
+            version = ev.version.unwrap_or(0),
+            significance = event.change.as_ref().map(|c| c.significance.as_str()),
+            change = event
+                .change
+                .as_ref()
+                .map(|c| tracing::field::display(serde_json::to_string(c).expect("summaries serialise"))),
+            "article edited"
+        ),
         "article.duplicate" => tracing::info!(
             event = "article.duplicate",
             seq = ev.seq,
