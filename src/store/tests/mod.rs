@@ -36,6 +36,24 @@ fn entry(url: &str) -> EntryRef {
     EntryRef { feed: "f".into(), key: url.into(), fingerprint: "fp".into(), link: url.into() }
 }
 
+/// A fresh page job for `url`, queued at minute `minute`, from feed "f".
+fn job_record(url: &str, minute: i64) -> JobRecord {
+    JobRecord {
+        url: url.into(),
+        feeds: vec!["f".into()],
+        entries: vec![entry(url)],
+        published: None,
+        updated: None,
+        queued_at: at(minute),
+        attempts: 0,
+        retry_at: None,
+        not_before: None,
+        last_error: None,
+        no_article: None,
+        own: None,
+    }
+}
+
 fn schedule() -> Schedule {
     Schedule { offsets: vec![Duration::from_secs(900), Duration::from_secs(3600)], tail: vec![] }
 }
@@ -245,18 +263,10 @@ fn export_then_import_round_trips_and_rebuilds_the_indexes() {
     source.observe(&obs("https://a.example/2.html", article("U", &long("two"), None), 2)).unwrap();
     source.put_feed_state(&FeedState { name: "f".into(), etag: Some("\"e\"".into()), ..Default::default() }).unwrap();
     let job = JobRecord {
-        url: "https://a.example/3.html".into(),
-        feeds: vec!["f".into()],
-        entries: vec![entry("https://a.example/3.html")],
-        published: None,
-        updated: None,
-        queued_at: at(3),
         attempts: 2,
         retry_at: Some(at(10)),
-        not_before: None,
         last_error: Some("HTTP 503".into()),
-        no_article: None,
-        own: None,
+        ..job_record("https://a.example/3.html", 3)
     };
     source
         .commit_poll(&PollCommit {

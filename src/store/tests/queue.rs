@@ -2,23 +2,16 @@
 
 use super::*;
 
+/// The page of the queue tests' jobs.
+const PAGE: &str = "https://a.example/p.html";
+
 #[test]
 fn a_poll_commits_its_state_links_and_jobs_and_merges_them_into_pending_ones() {
     let (_dir, store) = open();
     store.observe(&obs("https://a.example/known.html", article("K", "k", None), 0)).unwrap();
     let job = |url: &str, fp: &str| JobRecord {
-        url: url.into(),
-        feeds: vec!["f".into()],
-        entries: vec![EntryRef { feed: "f".into(), key: url.into(), fingerprint: fp.into(), link: url.into() }],
-        published: None,
-        updated: None,
-        queued_at: at(1),
-        attempts: 0,
-        retry_at: None,
-        not_before: None,
-        last_error: None,
-        no_article: None,
-        own: None,
+        entries: vec![EntryRef { fingerprint: fp.into(), ..entry(url) }],
+        ..job_record(url, 1)
     };
     let state = FeedState { name: "f".into(), etag: Some("\"1\"".into()), ..Default::default() };
     let linked = EntryRef {
@@ -72,20 +65,7 @@ fn a_poll_commits_its_state_links_and_jobs_and_merges_them_into_pending_ones() {
 #[test]
 fn a_job_gives_up_after_its_attempts_and_a_refused_page_waits_for_its_next_recheck() {
     let (_dir, store) = open();
-    let mut job = JobRecord {
-        url: "https://a.example/p.html".into(),
-        feeds: vec!["f".into()],
-        entries: vec![entry("https://a.example/p.html")],
-        published: None,
-        updated: None,
-        queued_at: at(0),
-        attempts: 0,
-        retry_at: None,
-        not_before: None,
-        last_error: None,
-        no_article: None,
-        own: None,
-    };
+    let mut job = job_record(PAGE, 0);
     let mut delays = Vec::new();
     while let JobNext::Retry(next) = after_failure(&job, "HTTP 500", at(0), None) {
         delays.push((next.retry_at.unwrap() - at(0)).num_minutes());
@@ -94,45 +74,28 @@ fn a_job_gives_up_after_its_attempts_and_a_refused_page_waits_for_its_next_reche
     assert_eq!(delays, [1, 2, 4, 8, 16, 32, 64, 128, 256]);
     assert_eq!(delays.len() as u32 + 1, MAX_PAGE_ATTEMPTS);
     // Retry-After is kept as a hard bound.
-    let JobNext::Retry(j) = after_failure(&job_at(0), "HTTP 429", at(0), Some(at(90))) else { panic!() };
+    let JobNext::Retry(j) = after_failure(&job_record(PAGE, 0), "HTTP 429", at(0), Some(at(90))) else { panic!() };
     assert!(!j.is_due(at(60), true) && j.is_due(at(90), true));
 
     // "No article": tried again at the next offset from the job's queueing, given up after the last.
     let s = schedule();
-    let JobNext::Retry(j) = after_no_article(&job_at(0), "too_short", at(1), &s) else { panic!() };
+    let JobNext::Retry(j) = after_no_article(&job_record(PAGE, 0), "too_short", at(1), &s) else { panic!() };
     assert_eq!((j.retry_at, j.no_article.as_deref()), (Some(at(15)), Some("too_short")));
     assert!(!j.is_due(at(2), true), "once waits for the next re-check of a refused page");
-    assert_eq!(after_no_article(&job_at(0), "too_short", at(61), &s), JobNext::GiveUp);
+    assert_eq!(after_no_article(&job_record(PAGE, 0), "too_short", at(61), &s), JobNext::GiveUp);
 
     // Given up: the job leaves, its entry is marked so that the feed listing it does not queue it again.
     store
         .commit_poll(&PollCommit {
             state: FeedState { name: "f".into(), ..Default::default() },
             links: vec![],
-            jobs: vec![job_at(0)],
+            jobs: vec![job_record(PAGE, 0)],
         })
         .unwrap();
     store.update_job("https://a.example/p.html", &JobNext::GiveUp).unwrap();
     assert!(store.jobs().unwrap().is_empty());
     let e = store.entry("f", "https://a.example/p.html").unwrap().unwrap();
     assert_eq!((e.article_id, e.fingerprint.as_str()), (0, "fp"));
-}
-
-fn job_at(minute: i64) -> JobRecord {
-    JobRecord {
-        url: "https://a.example/p.html".into(),
-        feeds: vec!["f".into()],
-        entries: vec![entry("https://a.example/p.html")],
-        published: None,
-        updated: None,
-        queued_at: at(minute),
-        attempts: 0,
-        retry_at: None,
-        not_before: None,
-        last_error: None,
-        no_article: None,
-        own: None,
-    }
 }
 
 /// An item without a link is a job like any other: its content waits in the queue with it, survives a restart,
@@ -145,8 +108,7 @@ fn a_linkless_item_waits_in_the_queue_with_its_own_content() {
     let job = |text: &str, fp: &str| JobRecord {
         own: own(text),
         entries: vec![EntryRef { fingerprint: fp.into(), ..entry(url) }],
-        url: url.into(),
-        ..job_at(0)
+        ..job_record(url, 0)
     };
     {
         let store = Store::open(dir.path()).unwrap();
