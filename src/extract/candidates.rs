@@ -106,7 +106,7 @@ pub fn choose(
             {
                 Some(from_root(sem, format!("the page's own container; Readability's text holds {:.0}% of the prose root's prose and little of this", a.coverage * 100.0)))
             } else {
-                let (text, filled) = with_blocks_left_inside(root, &pick.text);
+                let (text, filled) = with_blocks_left_inside(root, &pick.text, &a.held);
                 Some(Chosen {
                     text,
                     link_share: pick.link_share,
@@ -216,61 +216,65 @@ fn collect_prose_blocks(node: &NodeRef, density: &Density, out: &mut Vec<ProseBl
     }
 }
 
-/// How much of the prose root's prose a text holds.
-#[derive(Debug, Clone, Copy)]
+/// Which of the prose root's blocks a text holds, and their share of its prose.
+#[derive(Debug, Clone)]
 struct Agreement {
     coverage: f64,
+    /// For each of the root's blocks, in document order: does the text hold it?
+    held: Vec<bool>,
+}
+
+/// The first `n` characters of a block: enough to find it in a text whose end of a block may be cut by chrome
+/// removal or line filters.
+fn prefix(block: &ProseBlock, n: usize) -> String {
+    block.text.chars().take(n).collect()
 }
 
 fn agreement(root: &ProseRoot, text: &str) -> Agreement {
+    let flat = normalize_line(&text.replace('\n', " "));
+    let held: Vec<bool> = root.blocks.iter().map(|b| flat.contains(&prefix(b, 60))).collect();
     let total: u32 = root.blocks.iter().map(|b| b.chars).sum();
     if total == 0 {
-        return Agreement { coverage: 1.0 };
+        return Agreement { coverage: 1.0, held };
     }
-    let flat = normalize_line(&text.replace('\n', " "));
-    // A prefix is enough: the end of a block may be cut by chrome removal or line filters.
-    let held: u32 = root
-        .blocks
-        .iter()
-        .filter(|b| flat.contains(&b.text.chars().take(60).collect::<String>()))
-        .map(|b| b.chars)
-        .sum();
-    Agreement { coverage: f64::from(held) / f64::from(total) }
+    let held_chars: u32 = root.blocks.iter().zip(&held).filter(|(_, &h)| h).map(|(b, _)| b.chars).sum();
+    Agreement { coverage: f64::from(held_chars) / f64::from(total), held }
 }
 
 /// Readability's text, with the prose root's prose blocks that it left out between the first and the last
 /// block it took put back in their places. Readability scores containers and can drop a block in the middle
 /// of the story (a `<details>` or FAQ answer, an accordion, an embedded box); what lies between two of the
 /// article's own paragraphs, inside the article's container, is the article. Blocks before the first and after
-/// the last (rails, comments, footers) stay out. Returns the text and how many blocks were put back.
-fn with_blocks_left_inside(root: &ProseRoot, text: &str) -> (String, usize) {
-    let flat = normalize_line(&text.replace('\n', " "));
-    let prefix = |b: &ProseBlock, n: usize| b.text.chars().take(n).collect::<String>();
-    let held: Vec<bool> = root.blocks.iter().map(|b| flat.contains(&prefix(b, 60))).collect();
+/// the last (rails, comments, footers) stay out. `held` is [`agreement`]'s for this text. Returns the text and
+/// how many blocks were put back.
+fn with_blocks_left_inside(root: &ProseRoot, text: &str, held: &[bool]) -> (String, usize) {
     let (Some(first), Some(last)) = (held.iter().position(|&h| h), held.iter().rposition(|&h| h)) else {
         return (text.to_string(), 0);
     };
     let inside: Vec<usize> = (first..=last).filter(|&i| !held[i]).collect();
-    let held_chars: u32 = (0..root.blocks.len()).filter(|&i| held[i]).map(|i| root.blocks[i].chars).sum();
+    let held_chars: u32 = (0..held.len()).filter(|&i| held[i]).map(|i| root.blocks[i].chars).sum();
     let inside_chars: u32 = inside.iter().map(|&i| root.blocks[i].chars).sum();
     if inside.is_empty() || inside_chars > held_chars {
         return (text.to_string(), 0);
     }
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    let line_of = |lines: &[String], b: &ProseBlock| {
-        let p = prefix(b, 40);
-        lines.iter().position(|l| normalize_line(l).contains(&p))
-    };
-    // Insert after the line holding the nearest held block before it, walking backwards so indices hold.
+    let lines: Vec<&str> = text.lines().collect();
+    let normalized: Vec<String> = lines.iter().map(|l| normalize_line(l)).collect();
+    // Each block left out goes after the line holding the nearest held block before it (`first` is held).
+    let mut after: Vec<Vec<&str>> = vec![Vec::new(); lines.len()];
     let mut put_back = 0;
-    for &i in inside.iter().rev() {
-        let before = (first..i).rev().find(|&j| held[j]).and_then(|j| line_of(&lines, &root.blocks[j]));
-        if let Some(at) = before {
-            lines.insert(at + 1, root.blocks[i].text.clone());
+    for &i in &inside {
+        let anchor = (first..i).rev().find(|&j| held[j]).map(|j| prefix(&root.blocks[j], 40));
+        if let Some(at) = anchor.and_then(|p| normalized.iter().position(|l| l.contains(&p))) {
+            after[at].push(&root.blocks[i].text);
             put_back += 1;
         }
     }
-    (lines.join("\n"), put_back)
+    let mut out = Vec::with_capacity(lines.len() + put_back);
+    for (line, extra) in lines.iter().zip(&after) {
+        out.push(*line);
+        out.extend(extra);
+    }
+    (out.join("\n"), put_back)
 }
 
 fn describe(node: &NodeRef) -> String {
@@ -432,6 +436,6 @@ mod choice_tests {
         assert_eq!(chosen.text, paras[..3].join("\n"), "{}", chosen.how);
         assert!(chosen.how.ends_with("with 1 prose blocks it left out between its own"), "{}", chosen.how);
         let whole = paras[..3].join("\n");
-        assert_eq!(with_blocks_left_inside(&root, &whole), (whole.clone(), 0));
+        assert_eq!(with_blocks_left_inside(&root, &whole, &agreement(&root, &whole).held), (whole.clone(), 0));
     }
 }
