@@ -18,6 +18,7 @@ pub enum Source {
 
 #[derive(Debug, Clone)]
 pub struct Decoded {
+    /// The text, in NFC (the extractor relies on it: `extract::extract_decoded`).
     pub text: String,
     pub encoding: &'static Encoding,
     pub source: Source,

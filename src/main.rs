@@ -536,7 +536,7 @@ fn extract_files(
             let (result, why) = extract::explain(&decoded.text, page_url.as_ref(), options);
             (result, Some(why))
         } else {
-            (extract::extract_with(&decoded.text, page_url.as_ref(), options), None)
+            (extract::extract_decoded(&decoded, page_url.as_ref(), options), None)
         };
         if let Some(why) = &why {
             output::explanation(&mut out, file, why, json)?;

@@ -77,7 +77,7 @@ pub struct Options {
     pub ignore_lines: Vec<regex::Regex>,
 }
 
-/// Extracts the article from a decoded (NFC) HTML document with default options.
+/// Extracts the article from an HTML document with default options.
 pub fn extract(html: &str, page_url: Option<&Url>) -> Result<Article, ExtractError> {
     extract_with(html, page_url, &Options::default())
 }
@@ -96,17 +96,28 @@ pub struct Explanation {
     pub candidate: Option<String>,
 }
 
-/// Extracts the article from a decoded HTML document. `page_url` resolves relative canonical links.
+/// Extracts the article from an HTML document. `page_url` resolves relative canonical links.
 pub fn extract_with(html: &str, page_url: Option<&Url>, options: &Options) -> Result<Article, ExtractError> {
-    extract_traced(html, page_url, options, None)
+    extract_traced(&crate::normalize::nfc(html), page_url, options, None)
+}
+
+/// Extracts like [`extract_with`] from a page `decode` made, which is in NFC already: the crawl's path, where
+/// checking a whole page for NFC a second time was a twentieth of the pass.
+pub fn extract_decoded(
+    page: &crate::decode::Decoded,
+    page_url: Option<&Url>,
+    options: &Options,
+) -> Result<Article, ExtractError> {
+    extract_traced(&page.text, page_url, options, None)
 }
 
 /// Extracts like [`extract_with`] and says how: see [`Explanation`].
 pub fn explain(html: &str, page_url: Option<&Url>, options: &Options) -> (Result<Article, ExtractError>, Explanation) {
     let mut why = Explanation::default();
-    let result = extract_traced(html, page_url, options, Some(&mut why));
+    let html = crate::normalize::nfc(html);
+    let result = extract_traced(&html, page_url, options, Some(&mut why));
     if let Ok(article) = &result {
-        why.article_root = article_root(&crate::normalize::nfc(html), &article.text);
+        why.article_root = article_root(&html, &article.text);
     }
     (result, why)
 }
@@ -140,6 +151,8 @@ fn describe(node: &dom_query::NodeRef) -> String {
     out
 }
 
+/// `html` is in NFC: the extractor compares strings (headline against <title>), and an NFD page could
+/// otherwise lead it to other choices than the same page in NFC.
 fn extract_traced(
     html: &str,
     page_url: Option<&Url>,
@@ -147,10 +160,7 @@ fn extract_traced(
     mut why: Option<&mut Explanation>,
 ) -> Result<Article, ExtractError> {
     limits::check(html)?;
-    // NFC before parsing: the extractor compares strings (headline against <title>), and an NFD page could
-    // otherwise lead it to other choices than the same page in NFC.
-    let html = crate::normalize::nfc(html);
-    let doc = Document::from(html.as_ref());
+    let doc = Document::from(html);
     let page = meta::PageMeta::read(&doc, page_url);
 
     for sel in &options.drop_selectors {

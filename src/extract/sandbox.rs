@@ -52,7 +52,7 @@ pub async fn extract_page(
 pub fn extract_now(page: &Page, options: &Options) -> Result<Article, ExtractError> {
     let started = std::time::Instant::now();
     let decoded = decode::decode_html(&page.body, page.content_type.as_deref(), page.url.host_str());
-    let article = super::extract_with(&decoded.text, Some(&page.url), options);
+    let article = super::extract_decoded(&decoded, Some(&page.url), options);
     crate::metrics::get().extract_seconds.observe(started.elapsed());
     article
 }
