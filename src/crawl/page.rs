@@ -14,6 +14,7 @@ use crate::extract::{sandbox, Article, ExtractError};
 use crate::fetch::{FetchError, InFlight, Response};
 use crate::store::{
     after_failure, after_no_article, Baseline, JobNext, JobRecord, KeptPage, Miss, Observation, OwnContent, Schedule,
+    Stored,
 };
 
 /// What fetching and extracting one page gave.
@@ -41,6 +42,9 @@ struct ResponseMeta {
     status: u16,
     redirect_status: Option<u16>,
 }
+
+/// A stored version's title, text and content hash.
+type StoredText = (String, String, String);
 
 fn now_plus(d: Option<std::time::Duration>) -> Option<DateTime<Utc>> {
     d.and_then(|d| chrono::Duration::from_std(d).ok()).map(|d| Utc::now() + d)
@@ -80,37 +84,45 @@ impl Crawler {
         }
     }
 
-    /// When the article this page would be compared with was extracted under another stamp, its kept page
-    /// extracted again now (bounded like any page), so that only a change of the page is an edit.
-    async fn baseline(
+    /// What this page's new text is compared with, read from the store once: the latest version, or, when
+    /// that was extracted under another stamp, its kept page extracted again now (bounded like any page), so
+    /// that only a change of the page is an edit. Returns that re-extraction (the observation's baseline), and
+    /// the title, text and hash to confirm a change against when they differ from the new ones.
+    async fn compared_with(
         &self,
         id: Option<u64>,
-        urls: Vec<String>,
+        urls: &[String],
         plan: &PagePlan,
         article: &Article,
-    ) -> Option<Baseline> {
+    ) -> (Option<Baseline>, Option<StoredText>) {
         let refs: Vec<&str> = urls.iter().map(String::as_str).collect();
-        let (id, version, page) = match self.store.stale_baseline(id, &refs, &plan.stamp, &article.content_hash) {
-            Ok(found) => found?,
+        let (id, version, page) = match self.store.compared_with(id, &refs, &plan.stamp, &article.content_hash) {
+            Ok(Stored::Nothing) => return (None, None),
+            Ok(Stored::Version(v)) => return (None, Some((v.title, v.text, v.content_hash))),
+            Ok(Stored::KeptPage { id, version, page }) => (id, version, page),
             Err(e) => {
-                tracing::warn!(error = %e, "cannot read a kept page");
-                return None;
+                tracing::warn!(error = %e, "cannot read the stored article to compare the page with");
+                return (None, None);
             }
         };
-        let url = Url::parse(&page.url).ok()?;
+        let Ok(url) = Url::parse(&page.url) else { return (None, None) };
         let page = sandbox::Page { body: page.body, content_type: page.content_type, url };
         let _slot = self.extract_slots.acquire().await.expect("semaphore never closed");
         match sandbox::extract_page(page, plan.options.clone(), sandbox::DEFAULT_DEADLINE).await {
-            Ok(article) => Some(Baseline { id, version, article }),
+            Ok(again) => {
+                let stored = (again.content_hash != article.content_hash)
+                    .then(|| (again.title.clone(), again.text.clone(), again.content_hash.clone()));
+                (Some(Baseline { id, version, article: again }), stored)
+            }
             Err(e) => {
                 tracing::warn!(id, version, error = %e, "cannot extract a kept page again; the new text becomes the baseline");
-                None
+                (None, None)
             }
         }
     }
 
-    /// A page whose text differs from the text it would be compared with (the latest version, or the kept page
-    /// extracted again) is fetched once more: what differs between the two fetches is live-page churn
+    /// A page whose text differs from the stored text it is compared with (`stored`, from
+    /// [`Crawler::compared_with`]) is fetched once more: what differs between the two fetches is live-page churn
     /// (counters, rails, "5 minutes ago"), and unless both agree on a change ([`churn::judge`]) the
     /// page is observed with the compared text, as unchanged. When they agree only on short lines (where
     /// counters live, and two fetches can draw the same digits), a third fetch must agree too. Each fetch's
@@ -119,27 +131,11 @@ impl Crawler {
         &self,
         url: &Url,
         plan: &PagePlan,
-        compared_to: (Option<u64>, &[String]),
-        baseline: Option<&Baseline>,
+        stored: Option<StoredText>,
         first: (Box<Article>, InFlight),
     ) -> (Box<Article>, InFlight) {
         let (article, in_flight) = first;
-        let compared = match baseline {
-            Some(b) => (b.article.content_hash != article.content_hash)
-                .then(|| (b.article.title.clone(), b.article.text.clone(), b.article.content_hash.clone())),
-            None => {
-                let (id, urls) = compared_to;
-                let refs: Vec<&str> = urls.iter().map(String::as_str).collect();
-                match self.store.changed_from(id, &refs, &plan.stamp, &article.content_hash) {
-                    Ok(v) => v.map(|v| (v.title, v.text, v.content_hash)),
-                    Err(e) => {
-                        tracing::warn!(url = %url, error = %e, "cannot read the stored version to confirm a change");
-                        None
-                    }
-                }
-            }
-        };
-        let Some((title, text, hash)) = compared else { return (article, in_flight) };
+        let Some((title, text, hash)) = stored else { return (article, in_flight) };
         let stored = churn::comparable(&title, &text);
         let first = churn::comparable(&article.title, &article.text);
         // No further opinion (the fetch failed): what was seen stands (a missed edit is worse than a doubtful one).
@@ -261,9 +257,8 @@ impl Crawler {
                 let mut urls = vec![job.url.clone()];
                 urls.extend(served.clone());
                 urls.extend(article.canonical_url.clone());
-                let baseline = self.baseline(None, urls.clone(), &plan, &article).await;
-                let (article, in_flight) =
-                    self.confirmed(&url, &plan, (None, &urls), baseline.as_ref(), (article, in_flight)).await;
+                let (baseline, stored) = self.compared_with(None, &urls, &plan, &article).await;
+                let (article, in_flight) = self.confirmed(&url, &plan, stored, (article, in_flight)).await;
                 let obs = Observation {
                     feeds: job.feeds.clone(),
                     fetched_url: job.url.clone(),
@@ -422,9 +417,8 @@ impl Crawler {
             return Err((miss, None, None));
         }
         let served = served_url(url, &resp.final_url);
-        let baseline = self.baseline(Some(id), Vec::new(), plan, &article).await;
-        let (article, in_flight) =
-            self.confirmed(url, plan, (Some(id), &[]), baseline.as_ref(), (article, in_flight)).await;
+        let (baseline, stored) = self.compared_with(Some(id), &[], plan, &article).await;
+        let (article, in_flight) = self.confirmed(url, plan, stored, (article, in_flight)).await;
         let obs = Observation {
             feeds: feeds.iter().take(1).cloned().collect(),
             fetched_url: fetch_url.to_string(),

@@ -16,6 +16,19 @@ pub struct Outcome {
     pub events: Vec<EventRecord>,
 }
 
+/// The stored side of a comparison with a page's new text (see [`Store::compared_with`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stored {
+    /// No stored article, or its hash is the new one: nothing to compare.
+    Nothing,
+    /// Extracted under another stamp: the kept page of its latest version, to extract again before comparing,
+    /// so that only a change of the page is an edit.
+    KeptPage { id: u64, version: u32, page: KeptPage },
+    /// Extracted under the same stamp with another hash: the latest version, a change worth confirming with a
+    /// second fetch (see `churn`).
+    Version(VersionRecord),
+}
+
 /// The versions of one article extracted again from their kept pages (`presswatch reextract`).
 #[derive(Debug, Clone)]
 pub struct Rebaseline {
@@ -156,39 +169,20 @@ impl Store {
         })
     }
 
-    /// The kept page to extract again before a page of an article is compared with it: when the article was
-    /// extracted under another stamp than `stamp` and its stored hash differs from `new_hash`. `urls` are the
-    /// page's URLs (fetched, served, canonical), looked up in order when `id` is not given.
-    pub fn stale_baseline(
-        &self,
-        id: Option<u64>,
-        urls: &[&str],
-        stamp: &str,
-        new_hash: &str,
-    ) -> Result<Option<(u64, u32, KeptPage)>> {
-        let Some(art) = self.article_of(id, urls)? else { return Ok(None) };
-        if art.stamp.as_deref() == Some(stamp) || art.content_hash == new_hash {
-            return Ok(None);
+    /// What a page of an article is compared with, read once. `urls` are the page's URLs (fetched, served,
+    /// canonical), looked up in order when `id` is not given; `stamp` and `new_hash` are the new extraction's.
+    pub fn compared_with(&self, id: Option<u64>, urls: &[&str], stamp: &str, new_hash: &str) -> Result<Stored> {
+        let Some(art) = self.article_of(id, urls)? else { return Ok(Stored::Nothing) };
+        if art.content_hash == new_hash {
+            return Ok(Stored::Nothing);
         }
-        Ok(self.kept_page(art.id, art.versions)?.map(|page| (art.id, art.versions, page)))
-    }
-
-    /// The title and text of the latest version a page would be compared with, when that version was extracted
-    /// under `stamp` and its hash differs from `new_hash`: a change worth confirming with a second fetch
-    /// (see `churn`). `None` when there is no such article, nothing changed, or the stamps differ (the kept
-    /// page is then extracted again instead, see [`Store::stale_baseline`]).
-    pub fn changed_from(
-        &self,
-        id: Option<u64>,
-        urls: &[&str],
-        stamp: &str,
-        new_hash: &str,
-    ) -> Result<Option<VersionRecord>> {
-        let Some(art) = self.article_of(id, urls)? else { return Ok(None) };
-        if art.stamp.as_deref() != Some(stamp) || art.content_hash == new_hash {
-            return Ok(None);
+        if art.stamp.as_deref() == Some(stamp) {
+            return Ok(self.version(art.id, art.versions)?.map_or(Stored::Nothing, Stored::Version));
         }
-        self.version(art.id, art.versions)
+        Ok(match self.kept_page(art.id, art.versions)? {
+            Some(page) => Stored::KeptPage { id: art.id, version: art.versions, page },
+            None => Stored::Nothing,
+        })
     }
 
     /// The article `id`, or else the first of `urls` that names one.

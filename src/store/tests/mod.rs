@@ -449,9 +449,17 @@ fn a_version_extracted_under_another_stamp_is_extracted_again_before_comparing()
     store.observe(&first).unwrap();
     // New noise rules drop the counter line: the same page now extracts without it.
     let clean = article("T", &long("body"), None);
-    let found = store.stale_baseline(None, &[url], "1.test", &clean.content_hash).unwrap().unwrap();
-    assert_eq!((found.0, found.1, found.2.body.as_slice()), (1, 1, &b"<html>kept</html>"[..]));
-    assert_eq!(store.stale_baseline(None, &[url], "1.old-rules", &clean.content_hash).unwrap(), None, "same stamp");
+    let Stored::KeptPage { id, version, page } =
+        store.compared_with(None, &[url], "1.test", &clean.content_hash).unwrap()
+    else {
+        panic!("another stamp: the kept page, to extract again")
+    };
+    assert_eq!((id, version, page.body.as_slice()), (1, 1, &b"<html>kept</html>"[..]));
+    // Under the same stamp the latest version is compared as it is: no kept page to extract again.
+    let same = store.compared_with(None, &[url], "1.old-rules", &clean.content_hash).unwrap();
+    assert_eq!(same, Stored::Version(store.version(1, 1).unwrap().unwrap()), "same stamp");
+    let unchanged = store.compared_with(None, &[url], "1.test", &store.article(1).unwrap().unwrap().content_hash);
+    assert_eq!(unchanged.unwrap(), Stored::Nothing, "same hash");
     let mut again = obs(url, clean.clone(), 20);
     again.baseline = Some(Baseline { id: 1, version: 1, article: clean.clone() });
     let o = store.observe(&again).unwrap();
