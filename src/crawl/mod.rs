@@ -320,6 +320,30 @@ impl Crawler {
         }
     }
 
+    /// Waits for every task of a pass's stage, adding each one's figures to `stats` and reporting progress
+    /// (`progress`: feeds, pages). A panic in one task (a parser bug) is that feed's or page's failure, counted
+    /// by `crashed`; the pass goes on.
+    async fn gather(
+        &self,
+        mut tasks: JoinSet<PassStats>,
+        stats: &mut PassStats,
+        progress: (usize, usize),
+        what: &str,
+        crashed: fn(&mut PassStats),
+    ) {
+        while let Some(res) = tasks.join_next().await {
+            self.tick();
+            match res {
+                Ok(task_stats) => stats.add(&task_stats),
+                Err(e) => {
+                    tracing::error!(error = %e, "{what} crashed");
+                    crashed(stats);
+                }
+            }
+            self.report(progress.0, progress.1, stats);
+        }
+    }
+
     /// One pass over the given feeds, then every queued page and re-check that is due.
     pub async fn pass(&self, feeds: &[FeedConfig], mode: PassMode) -> PassStats {
         let started = Instant::now();
@@ -330,18 +354,7 @@ impl Crawler {
             let (this, f) = (self.clone(), f.clone());
             polls.spawn(async move { this.poll_feed(&f).await });
         }
-        while let Some(res) = polls.join_next().await {
-            self.tick();
-            // A panic in one feed's task (a parser bug) is that feed's failure; the pass goes on.
-            match res {
-                Ok(feed_stats) => stats.add(&feed_stats),
-                Err(e) => {
-                    tracing::error!(error = %e, "a feed poll crashed");
-                    stats.feeds_failed += 1;
-                }
-            }
-            self.report(feeds.len(), 0, &stats);
-        }
+        self.gather(polls, &mut stats, (feeds.len(), 0), "a feed poll", |s| s.feeds_failed += 1).await;
         if !self.fetch_pages {
             return self.finish(stats, started).await;
         }
@@ -369,17 +382,7 @@ impl Crawler {
             let (this, queued) = (self.clone(), queued.clone());
             pages.spawn(async move { this.run_recheck(id, &queued).await });
         }
-        while let Some(res) = pages.join_next().await {
-            self.tick();
-            match res {
-                Ok(page_stats) => stats.add(&page_stats),
-                Err(e) => {
-                    tracing::error!(error = %e, "a page task crashed");
-                    stats.page_errors += 1;
-                }
-            }
-            self.report(feeds.len(), total, &stats);
-        }
+        self.gather(pages, &mut stats, (feeds.len(), total), "a page task", |s| s.page_errors += 1).await;
         self.finish(stats, started).await
     }
 
