@@ -13,15 +13,59 @@ pub const MAX_ELEMENTS: usize = 200_000;
 pub const MAX_DEPTH: usize = 1_000;
 
 /// Elements without content, and elements whose end tag HTML lets an author leave out: neither nests.
-const NOT_NESTING: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr", "p",
-    "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "rb", "rt", "rtc", "rp", "thead", "tbody", "tfoot",
-    "colgroup", "caption", "html", "head", "body", "!doctype",
-];
+/// `name` is lower-cased.
+fn is_not_nesting(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"area"
+            | b"base"
+            | b"br"
+            | b"col"
+            | b"embed"
+            | b"hr"
+            | b"img"
+            | b"input"
+            | b"link"
+            | b"meta"
+            | b"param"
+            | b"source"
+            | b"track"
+            | b"wbr"
+            | b"p"
+            | b"li"
+            | b"dt"
+            | b"dd"
+            | b"tr"
+            | b"td"
+            | b"th"
+            | b"option"
+            | b"optgroup"
+            | b"rb"
+            | b"rt"
+            | b"rtc"
+            | b"rp"
+            | b"thead"
+            | b"tbody"
+            | b"tfoot"
+            | b"colgroup"
+            | b"caption"
+            | b"html"
+            | b"head"
+            | b"body"
+            | b"!doctype"
+    )
+}
 
-/// Raw-text elements: their content is not markup.
-const RAW_TEXT: &[&str] =
-    &["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "plaintext"];
+/// Raw-text elements: their content is not markup. `name` is lower-cased.
+fn is_raw_text(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"script" | b"style" | b"textarea" | b"title" | b"xmp" | b"iframe" | b"noembed" | b"noframes" | b"plaintext"
+    )
+}
+
+/// The longest name either list holds: a longer tag name is in neither.
+const LONGEST_LISTED: usize = 9;
 
 /// Refuses a page with more than [`MAX_ELEMENTS`] start tags or an estimated nesting deeper than [`MAX_DEPTH`].
 pub fn check(html: &str) -> Result<(), ExtractError> {
@@ -40,13 +84,19 @@ pub fn check(html: &str) -> Result<(), ExtractError> {
         if name_len == 0 || !(bytes[start].is_ascii_alphabetic() || bytes[start] == b'!') {
             continue;
         }
-        let name = &html[start..start + name_len];
-        let is_in = |list: &[&str]| list.iter().any(|n| n.eq_ignore_ascii_case(name));
+        let mut lower = [0u8; LONGEST_LISTED];
+        let name: &[u8] = if name_len <= LONGEST_LISTED {
+            lower[..name_len].copy_from_slice(&bytes[start..start + name_len]);
+            lower[..name_len].make_ascii_lowercase();
+            &lower[..name_len]
+        } else {
+            b""
+        };
         let end = memchr(b'>', &bytes[start..]).map_or(bytes.len(), |e| start + e);
         let self_closing = end > start && bytes[end - 1] == b'/';
         i = end.min(bytes.len());
         if closing {
-            if !is_in(NOT_NESTING) {
+            if !is_not_nesting(name) {
                 depth = depth.saturating_sub(1);
             }
             continue;
@@ -55,13 +105,12 @@ pub fn check(html: &str) -> Result<(), ExtractError> {
         if elements > MAX_ELEMENTS {
             return Err(ExtractError::TooLarge);
         }
-        if is_in(RAW_TEXT) {
+        if is_raw_text(name) {
             // Skip to the matching end tag: a script's "<div" is not an element.
-            let close = format!("</{name}");
-            i = find_ignore_case(bytes, i, close.as_bytes()).unwrap_or(bytes.len());
+            i = find_end_tag(bytes, i, name).unwrap_or(bytes.len());
             continue;
         }
-        if !self_closing && !is_in(NOT_NESTING) {
+        if !self_closing && !is_not_nesting(name) {
             depth += 1;
             deepest = deepest.max(depth);
             if deepest > MAX_DEPTH {
@@ -72,16 +121,23 @@ pub fn check(html: &str) -> Result<(), ExtractError> {
     Ok(())
 }
 
-fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|b| *b == needle)
-}
+use memchr::memchr;
 
 fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    hay.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| from + p)
+    memchr::memmem::find(hay.get(from..)?, needle).map(|p| from + p)
 }
 
-fn find_ignore_case(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    hay.get(from..)?.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle)).map(|p| from + p)
+/// Where `</name` (any case; `name` lower-cased) starts at or after `from`.
+fn find_end_tag(hay: &[u8], from: usize, name: &[u8]) -> Option<usize> {
+    let mut at = from;
+    loop {
+        at += memchr::memmem::find(hay.get(at..)?, b"</")?;
+        let tag = hay.get(at + 2..at + 2 + name.len())?;
+        if tag.eq_ignore_ascii_case(name) {
+            return Some(at);
+        }
+        at += 2;
+    }
 }
 
 #[cfg(test)]
@@ -93,6 +149,11 @@ mod tests {
         let page = "<!DOCTYPE html><html><head><script>if (a<b) document.write('<div>')</script></head><body>\
             <div><p>one<p>two<br><img src=x><ul><li>a<li>b</ul></div><!-- <div><div> --></body></html>";
         assert_eq!(check(page), Ok(()));
+        // A raw-text element ends at its end tag in any case, and not at another element's end tag.
+        let script = format!("<SCRIPT>x = '</b>{}'</ScRiPt>", "<div>".repeat(MAX_DEPTH + 1));
+        assert_eq!(check(&script), Ok(()));
+        let after = format!("<Style>p{{}}</STYLE>{}", "<div>".repeat(MAX_DEPTH + 1));
+        assert_eq!(check(&after), Err(ExtractError::TooDeep));
     }
 
     #[test]

@@ -16,7 +16,17 @@ pub(crate) fn from_json<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result
 }
 
 pub(crate) fn compress<T: Serialize>(v: &T) -> Vec<u8> {
-    zstd::bulk::compress(&to_json(v), 3).expect("zstd compression of an in-memory buffer")
+    zstd_level3(&to_json(v))
+}
+
+thread_local! {
+    /// One compression context per thread: making one costs more than compressing a small page with it.
+    static COMPRESSOR: std::cell::RefCell<zstd::bulk::Compressor<'static>> =
+        std::cell::RefCell::new(zstd::bulk::Compressor::new(3).expect("a zstd context at level 3"));
+}
+
+fn zstd_level3(raw: &[u8]) -> Vec<u8> {
+    COMPRESSOR.with(|c| c.borrow_mut().compress(raw)).expect("zstd compression of an in-memory buffer")
 }
 
 pub(crate) fn decompress<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, StoreError> {
@@ -37,7 +47,7 @@ pub(crate) fn encode_page(page: &KeptPage) -> Vec<u8> {
     let mut raw = to_json(&PageHead { url: page.url.clone(), content_type: page.content_type.clone() });
     raw.push(b'\n');
     raw.extend_from_slice(&page.body);
-    zstd::bulk::compress(&raw, 3).expect("zstd compression of an in-memory buffer")
+    zstd_level3(&raw)
 }
 
 pub(crate) fn decode_page(bytes: &[u8]) -> Result<KeptPage, StoreError> {

@@ -210,9 +210,9 @@ pub struct Decision {
     pub article: Option<ArticleRecord>,
     /// A new version.
     pub version: Option<VersionRecord>,
-    /// A fetched page to keep, under a version number: a new version's, or the latest one's when its page
-    /// was not kept yet.
-    pub page: Option<(u32, KeptPage)>,
+    /// The version number under which the observation's page is kept: a new version's, or the latest one's
+    /// when its page was not kept yet.
+    pub keep_page_as: Option<u32>,
     /// The latest version, extracted again from its kept page under the current stamp.
     pub rewritten: Option<VersionRecord>,
     /// URLs to index to the article.
@@ -282,7 +282,7 @@ pub fn decide(identity: Identity, history: &History, obs: &Observation) -> Decis
         kind: Kind::Unchanged,
         article: None,
         version: None,
-        page: None,
+        keep_page_as: None,
         rewritten: None,
         urls: Vec::new(),
         hashes: Vec::new(),
@@ -326,7 +326,7 @@ pub fn decide(identity: Identity, history: &History, obs: &Observation) -> Decis
             ev.content_hash = Some(a.content_hash.clone());
             d.events.push(ev);
             d.version = Some(version_of(a, 1, obs));
-            d.page = obs.page.clone().map(|p| (1, p));
+            d.keep_page_as = obs.page.as_ref().map(|_| 1);
             d.hashes.push(a.content_hash.clone());
             d.kind = Kind::New;
             d.article = Some(art);
@@ -393,7 +393,7 @@ pub fn decide(identity: Identity, history: &History, obs: &Observation) -> Decis
             }
             d.kind = compare(&mut art, history, obs, fetched_url_is_new, &mut d);
             if d.version.is_none() && !history.latest_has_page {
-                d.page = obs.page.clone().map(|p| (art.versions, p));
+                d.keep_page_as = obs.page.as_ref().map(|_| art.versions);
             }
             art.stamp = Some(obs.stamp.clone());
             obs.schedule.plan(&mut art, now);
@@ -457,12 +457,12 @@ fn compare(
         // The page of the stored version was not kept: the new text is a new baseline, not an edit.
         version.baseline = true;
         d.version = Some(version);
-        d.page = obs.page.clone().map(|p| (art.versions, p));
+        d.keep_page_as = obs.page.as_ref().map(|_| art.versions);
         return Kind::Rebaselined;
     }
     art.last_changed = now;
     d.version = Some(version);
-    d.page = obs.page.clone().map(|p| (art.versions, p));
+    d.keep_page_as = obs.page.as_ref().map(|_| art.versions);
     let mut ev = event("article.edited", art, &art.url, obs);
     ev.title = Some(a.title.clone());
     ev.content_hash = Some(a.content_hash.clone());

@@ -80,13 +80,9 @@ fn put_version(tx: &Tx, id: u64, v: &VersionRecord) -> std::result::Result<(), A
     Ok(())
 }
 
-fn put_page(tx: &Tx, id: u64, version: u32, page: &KeptPage) -> std::result::Result<(), Abort> {
-    tx.pages().insert(&version_key(id, version), encode_page(page))?;
-    Ok(())
-}
-
-/// Writes a decision: gives a new article its id and each event its number.
-fn apply(tx: &Tx, d: Decision, obs: &Observation) -> std::result::Result<Outcome, Abort> {
+/// Writes a decision: gives a new article its id and each event its number. `encoded_page` is the
+/// observation's page, compressed before the transaction began (sled runs one transaction at a time).
+fn apply(tx: &Tx, d: Decision, obs: &Observation, encoded_page: Option<&[u8]>) -> std::result::Result<Outcome, Abort> {
     if let Some(job) = &obs.job {
         tx.jobs().remove(job.as_bytes())?;
     }
@@ -117,8 +113,8 @@ fn apply(tx: &Tx, d: Decision, obs: &Observation) -> std::result::Result<Outcome
     if let Some(v) = &d.version {
         put_version(tx, id, v)?;
     }
-    if let Some((version, page)) = &d.page {
-        put_page(tx, id, *version, page)?;
+    if let (Some(version), Some(page)) = (d.keep_page_as, encoded_page) {
+        tx.pages().insert(&version_key(id, version), page)?;
     }
     tx.put_article(&art, old_due)?;
     let mut events = Vec::new();
@@ -139,11 +135,12 @@ impl Store {
     /// Applies one observation atomically and makes it durable. The outcome carries the events to log; the
     /// caller logs them after this returns, so that what is logged is always already stored.
     pub fn observe(&self, obs: &Observation) -> Result<Outcome> {
+        let encoded_page = obs.page.as_ref().map(encode_page);
         self.transact(|tx| {
             let c = candidates(tx, obs)?;
             let identity = decide::identify(&c, obs);
             let history = history(tx, &identity, obs.flap_window)?;
-            apply(tx, decide::decide(identity, &history, obs), obs)
+            apply(tx, decide::decide(identity, &history, obs), obs, encoded_page.as_deref())
         })
     }
 
