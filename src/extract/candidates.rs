@@ -5,8 +5,9 @@
 //! the deepest element that holds most of the page's prose — is the article's container on almost every page,
 //! whatever its class names say. When Readability's text holds only a small part of the prose root's prose,
 //! the prose root is the article; when it holds a middling part, the page's semantic container (`<article>`,
-//! `<main>`) breaks the tie. Readability's text, when taken, gets back the prose root's blocks it left out
-//! between two of its own.
+//! `<main>`) breaks the tie. Shares are of the prose outside chrome that the prose guard kept (a live ticker in
+//! an `<aside>`), unless the text holds it. Readability's text, when taken, gets back the prose root's blocks it
+//! left out between two of its own.
 
 use dom_query::{Document, NodeRef};
 use url::Url;
@@ -148,6 +149,9 @@ pub struct ProseRoot {
 pub struct ProseBlock {
     pub text: String,
     pub chars: u32,
+    /// It lies in an element below the root that looks like chrome (an `<aside>`, a "sidebar"), kept by the
+    /// prose guard: a live ticker or a comment thread is prose, but not what an article's share is measured by.
+    pub in_chrome: bool,
 }
 
 /// The prose root, and the semantic container (`<article>`, `itemprop=articleBody`, `<main>`, `role=main`)
@@ -198,21 +202,22 @@ fn prose_root_of(doc: &Document, density: &Density) -> Option<ProseRoot> {
 /// The prose blocks under `node`: elements whose own prose is counted (a block with no prose-holding block
 /// below it that accounts for all of its prose).
 fn collect_prose_blocks(node: &NodeRef, density: &Density, out: &mut Vec<ProseBlock>) {
-    let mut stack = vec![*node];
-    while let Some(n) = stack.pop() {
+    let mut stack = vec![(*node, false)];
+    while let Some((n, above_in_chrome)) = stack.pop() {
         let s = density.of(&n);
         if s.prose == 0 {
             continue;
         }
+        let in_chrome = above_in_chrome || (n.id != node.id && super::clean::looks_like_chrome(&n));
         let children_prose: u32 = n.children_it(false).map(|c| density.of(&c).prose).sum();
         if children_prose < s.prose {
             // Some of the prose is this element's own text.
             let t = normalize_line(&text_of(&n).replace('\n', " "));
             if t.chars().filter(|c| !c.is_whitespace()).count() as u32 >= PROSE_MIN_CHARS {
-                out.push(ProseBlock { text: t, chars: s.prose - children_prose });
+                out.push(ProseBlock { text: t, chars: s.prose - children_prose, in_chrome });
             }
         }
-        stack.extend(n.children_it(true).filter(|c| c.is_element()));
+        stack.extend(n.children_it(true).filter(|c| c.is_element()).map(|c| (c, in_chrome)));
     }
 }
 
@@ -233,11 +238,20 @@ fn prefix(block: &ProseBlock, n: usize) -> String {
 fn agreement(root: &ProseRoot, text: &str) -> Agreement {
     let flat = normalize_line(&text.replace('\n', " "));
     let held: Vec<bool> = root.blocks.iter().map(|b| flat.contains(&prefix(b, 60))).collect();
-    let total: u32 = root.blocks.iter().map(|b| b.chars).sum();
-    if total == 0 {
-        return Agreement { coverage: 1.0, held };
+    // Prose the text leaves out in chrome (a live ticker in an `<aside>`) does not count against it.
+    let (mut held_chars, mut total) = (0u32, 0u32);
+    for (block, &h) in root.blocks.iter().zip(&held) {
+        if h || !block.in_chrome {
+            total += block.chars;
+        }
+        if h {
+            held_chars += block.chars;
+        }
     }
-    let held_chars: u32 = root.blocks.iter().zip(&held).filter(|(_, &h)| h).map(|(b, _)| b.chars).sum();
+    if total == 0 {
+        let coverage = if root.blocks.is_empty() { 1.0 } else { 0.0 };
+        return Agreement { coverage, held };
+    }
     Agreement { coverage: f64::from(held_chars) / f64::from(total), held }
 }
 
@@ -393,7 +407,8 @@ mod choice_tests {
 
     fn root(chrome: bool) -> ProseRoot {
         let text = [FOOTER; 6].join("\n");
-        let blocks = (0..6).map(|_| ProseBlock { text: FOOTER.into(), chars: FOOTER.len() as u32 }).collect();
+        let blocks =
+            (0..6).map(|_| ProseBlock { text: FOOTER.into(), chars: FOOTER.len() as u32, in_chrome: false }).collect();
         ProseRoot { text, blocks, description: "<footer>".into(), link_share: 0.0, chrome }
     }
 
@@ -428,7 +443,8 @@ mod choice_tests {
             "The mayor said the vote showed the city could plan for the next ten years with confidence.",
             "Comments: I have lived here forty years and never seen a council this careless with money.",
         ];
-        let blocks = paras.iter().map(|p| ProseBlock { text: p.to_string(), chars: p.len() as u32 }).collect();
+        let blocks =
+            paras.iter().map(|p| ProseBlock { text: p.to_string(), chars: p.len() as u32, in_chrome: false }).collect();
         let root =
             ProseRoot { text: paras.join("\n"), blocks, description: "<div>".into(), link_share: 0.0, chrome: false };
         let taken = format!("{}\n{}", paras[0], paras[2]);

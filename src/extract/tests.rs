@@ -342,3 +342,33 @@ fn a_paragraph_that_is_only_a_number_is_kept_and_its_correction_is_an_edit() {
     assert!(after.text.lines().any(|l| l == "9"), "{}", after.text);
     assert_ne!(before.content_hash, after.content_hash);
 }
+
+/// Readability set page liberation-1: beside the story, a live ticker in the page's `<aside class="sidebar">`
+/// holds more prose than the story, so the prose guard keeps it and the story is a minority of `<main>`. Prose
+/// that Readability's text leaves out in chrome does not count against it: the story alone is the article.
+#[test]
+fn a_live_ticker_in_a_sidebar_does_not_outweigh_the_story() {
+    let ticker: String = (0..8)
+        .map(|i| {
+            format!(
+                "<div class=\"item\"><time>1{i}:05</time><p>Update {i}: the regional council met again this \
+                 morning and said that the budget for roads and schools in district {i} would be decided soon.</p></div>"
+            )
+        })
+        .collect();
+    let paras = [
+        EN_PARAS[0],
+        EN_PARAS[1],
+        EN_PARAS[2],
+        EN_PARAS[3],
+        "Officials from both ministries will meet \
+        again in Hanoi in March to review progress on the new agreements, the statement added.",
+    ];
+    let body: String = paras.iter().map(|p| format!("<p>{p}</p>")).collect();
+    let page = format!(
+        "<html><head><title>{EN_TITLE}</title></head><body><main><div class=\"story\"><h1>{EN_TITLE}</h1>{body}</div>\
+         <aside class=\"sidebar\"><h3>Live</h3>{ticker}</aside></main></body></html>"
+    );
+    let a = hash_of(&page);
+    assert_eq!(a.text, paras.join("\n"));
+}
