@@ -150,8 +150,10 @@ pub struct ProseRoot {
 pub struct ProseBlock {
     pub text: String,
     pub chars: u32,
-    /// It lies in an element below the root that looks like chrome (an `<aside>`, a "sidebar"), kept by the
-    /// prose guard: a live ticker or a comment thread is prose, but not what an article's share is measured by.
+    /// It lies in an element below the root that is chrome by its tag, role or hidden state (an `<aside>`), kept
+    /// by the prose guard: a live ticker is prose, but not what an article's share is measured by. (Not by a
+    /// class or id name: "map-and-related" held the whole of WCXB 0781's tool page; comment threads named as
+    /// such, as on the Readability set's pixnet, are the price.)
     pub in_chrome: bool,
     /// It is a paragraph or list item of its own (`<p>`, `<li>`, `<blockquote>`), not a box of mixed content.
     pub paragraph: bool,
@@ -211,7 +213,7 @@ fn collect_prose_blocks(node: &NodeRef, density: &Density, out: &mut Vec<ProseBl
         if s.prose == 0 {
             continue;
         }
-        let in_chrome = above_in_chrome || (n.id != node.id && super::clean::looks_like_chrome(&n));
+        let in_chrome = above_in_chrome || (n.id != node.id && super::clean::is_chrome_element(&n));
         let children_prose: u32 = n.children_it(false).map(|c| density.of(&c).prose).sum();
         if children_prose < s.prose {
             // Some of the prose is this element's own text.

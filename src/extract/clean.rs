@@ -239,14 +239,23 @@ pub fn looks_like_chrome(node: &NodeRef) -> bool {
     chrome_reason(node, &node.node_name().unwrap_or_default()).is_some()
 }
 
-/// Is this element chrome, and why. `name` is its tag name.
-fn chrome_reason(node: &NodeRef, name: &str) -> Option<String> {
-    if CHROME_TAGS.contains(&name)
+/// Is this element chrome by its tag, role or hidden state (not by a class or id name, which can be a word
+/// in a longer one: "map-and-related")?
+pub fn is_chrome_element(node: &NodeRef) -> bool {
+    is_chrome_element_named(node, &node.node_name().unwrap_or_default())
+}
+
+fn is_chrome_element_named(node: &NodeRef, name: &str) -> bool {
+    CHROME_TAGS.contains(&name)
         || (node.has_attr("hidden") && !is_streamed_chunk(node))
         || node.attr("class").is_some_and(|c| c.split_whitespace().any(|c| HIDDEN_CLASSES.contains(&c)))
         || node.attr("aria-hidden").is_some_and(|v| &*v == "true")
         || node.attr("role").is_some_and(|v| CHROME_ROLES.contains(&&*v))
-    {
+}
+
+/// Is this element chrome, and why. `name` is its tag name.
+fn chrome_reason(node: &NodeRef, name: &str) -> Option<String> {
+    if is_chrome_element_named(node, name) {
         return Some(format!("<{name}> (chrome element)"));
     }
     if matches!(name, "html" | "body" | "article" | "main" | "h1") {
