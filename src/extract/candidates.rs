@@ -13,6 +13,7 @@ use dom_query::{Document, NodeRef};
 use url::Url;
 
 use super::density::{Density, PROSE_MIN_CHARS};
+use super::fill::{with_blocks_left_inside, with_faq_after, with_leading_blocks};
 use super::limits::MAX_ELEMENTS;
 use super::render::text_of;
 use super::ExtractError;
@@ -31,10 +32,6 @@ const FRAGMENT_COVERAGE: f64 = 0.3;
 /// less than SEMANTIC_COVERAGE of the container's prose too, the container is the article. Tuned on WCXB half a
 /// (0.9561 -> 0.9599), checked on half b (0.9474 -> 0.9511); Zyte unchanged.
 const UNSURE_COVERAGE: f64 = 0.6;
-
-/// A single paragraph before the story's body is most often its dek or a disclaimer, which the benchmarks'
-/// truths leave out; an intro section is several.
-const MIN_LEAD_PARAGRAPHS: usize = 2;
 
 /// Readability's text is worth taking over a chrome-like prose root when it holds at least this many characters.
 const READABILITY_MIN_CHARS: usize = 200;
@@ -114,6 +111,7 @@ pub fn choose(
                 let (text, filled) = with_blocks_left_inside(root, &pick.text, &a.held);
                 let scope = semantic.unwrap_or(root);
                 let (text, led) = with_leading_blocks(scope, &text);
+                let (text, answers) = with_faq_after(scope, &text);
                 let mut how =
                     format!("Readability (it holds {:.0}% of the prose of {})", a.coverage * 100.0, root.description);
                 if filled > 0 {
@@ -121,6 +119,9 @@ pub fn choose(
                 }
                 if led > 0 {
                     how += &format!(", with the {led} paragraphs before it");
+                }
+                if answers > 0 {
+                    how += &format!(", with {answers} blocks of the questions and answers after it");
                 }
                 Some(Chosen { text, link_share: pick.link_share, how })
             }
@@ -155,6 +156,8 @@ pub struct ProseBlock {
     /// class or id name: "map-and-related" held the whole of WCXB 0781's tool page; comment threads named as
     /// such, as on the Readability set's pixnet, are the price.)
     pub in_chrome: bool,
+    /// It lies in a question-and-answer section (`<details>`, a "faq" class or id, schema.org `Question`).
+    pub in_faq: bool,
     /// It is a paragraph or list item of its own (`<p>`, `<li>`, `<blockquote>`), not a box of mixed content.
     pub paragraph: bool,
 }
@@ -207,37 +210,48 @@ fn prose_root_of(doc: &Document, density: &Density) -> Option<ProseRoot> {
 /// The prose blocks under `node`: elements whose own prose is counted (a block with no prose-holding block
 /// below it that accounts for all of its prose).
 fn collect_prose_blocks(node: &NodeRef, density: &Density, out: &mut Vec<ProseBlock>) {
-    let mut stack = vec![(*node, false)];
-    while let Some((n, above_in_chrome)) = stack.pop() {
+    let mut stack = vec![(*node, false, false)];
+    while let Some((n, above_in_chrome, above_in_faq)) = stack.pop() {
         let s = density.of(&n);
         if s.prose == 0 {
             continue;
         }
-        let in_chrome = above_in_chrome || (n.id != node.id && super::clean::is_chrome_element(&n));
+        let below_root = n.id != node.id;
+        let in_chrome = above_in_chrome || (below_root && super::clean::is_chrome_element(&n));
+        let in_faq = above_in_faq || (below_root && is_faq(&n));
         let children_prose: u32 = n.children_it(false).map(|c| density.of(&c).prose).sum();
         if children_prose < s.prose {
             // Some of the prose is this element's own text.
             let t = normalize_line(&text_of(&n).replace('\n', " "));
             if t.chars().filter(|c| !c.is_whitespace()).count() as u32 >= PROSE_MIN_CHARS {
                 let paragraph = matches!(n.node_name().as_deref(), Some("p" | "li" | "blockquote"));
-                out.push(ProseBlock { text: t, chars: s.prose - children_prose, in_chrome, paragraph });
+                out.push(ProseBlock { text: t, chars: s.prose - children_prose, in_chrome, in_faq, paragraph });
             }
         }
-        stack.extend(n.children_it(true).filter(|c| c.is_element()).map(|c| (c, in_chrome)));
+        stack.extend(n.children_it(true).filter(|c| c.is_element()).map(|c| (c, in_chrome, in_faq)));
     }
+}
+
+/// A question-and-answer section: `<details>`, a class or id naming a FAQ, a schema.org `Question` or `FAQPage`.
+fn is_faq(node: &NodeRef) -> bool {
+    let named = |attr: &str| node.attr(attr).is_some_and(|v| v.to_ascii_lowercase().contains("faq"));
+    node.node_name().as_deref() == Some("details")
+        || named("class")
+        || named("id")
+        || node.attr("itemtype").is_some_and(|t| t.ends_with("/Question") || t.ends_with("/FAQPage"))
 }
 
 /// Which of the prose root's blocks a text holds, and their share of its prose.
 #[derive(Debug, Clone)]
-struct Agreement {
-    coverage: f64,
+pub(super) struct Agreement {
+    pub(super) coverage: f64,
     /// For each of the root's blocks, in document order: does the text hold it?
-    held: Vec<bool>,
+    pub(super) held: Vec<bool>,
 }
 
 /// The first `n` characters of a block: enough to find it in a text whose end of a block may be cut by chrome
 /// removal or line filters.
-fn prefix(block: &ProseBlock, n: usize) -> String {
+pub(super) fn prefix(block: &ProseBlock, n: usize) -> String {
     block.text.chars().take(n).collect()
 }
 
@@ -259,65 +273,6 @@ fn agreement(root: &ProseRoot, text: &str) -> Agreement {
         return Agreement { coverage, held };
     }
     Agreement { coverage: f64::from(held_chars) / f64::from(total), held }
-}
-
-/// Readability's text, with the prose root's prose blocks that it left out between the first and the last
-/// block it took put back in their places. Readability scores containers and can drop a block in the middle
-/// of the story (a `<details>` or FAQ answer, an accordion, an embedded box); what lies between two of the
-/// article's own paragraphs, inside the article's container, is the article. Blocks before the first and after
-/// the last (rails, comments, footers) stay out. `held` is [`agreement`]'s for this text. Returns the text and
-/// how many blocks were put back.
-fn with_blocks_left_inside(root: &ProseRoot, text: &str, held: &[bool]) -> (String, usize) {
-    let (Some(first), Some(last)) = (held.iter().position(|&h| h), held.iter().rposition(|&h| h)) else {
-        return (text.to_string(), 0);
-    };
-    let inside: Vec<usize> = (first..=last).filter(|&i| !held[i]).collect();
-    let held_chars: u32 = (0..held.len()).filter(|&i| held[i]).map(|i| root.blocks[i].chars).sum();
-    let inside_chars: u32 = inside.iter().map(|&i| root.blocks[i].chars).sum();
-    if inside.is_empty() || inside_chars > held_chars {
-        return (text.to_string(), 0);
-    }
-    let lines: Vec<&str> = text.lines().collect();
-    let normalized: Vec<String> = lines.iter().map(|l| normalize_line(l)).collect();
-    // Each block left out goes after the line holding the nearest held block before it (`first` is held).
-    let mut after: Vec<Vec<&str>> = vec![Vec::new(); lines.len()];
-    let mut put_back = 0;
-    for &i in &inside {
-        let anchor = (first..i).rev().find(|&j| held[j]).map(|j| prefix(&root.blocks[j], 40));
-        if let Some(at) = anchor.and_then(|p| normalized.iter().position(|l| l.contains(&p))) {
-            after[at].push(&root.blocks[i].text);
-            put_back += 1;
-        }
-    }
-    let mut out = Vec::with_capacity(lines.len() + put_back);
-    for (line, extra) in lines.iter().zip(&after) {
-        out.push(*line);
-        out.extend(extra);
-    }
-    (out.join("\n"), put_back)
-}
-
-/// The text with the paragraphs just before the first scope block it holds put in front: an intro paragraph
-/// or a callout box in a sibling container before the story's main body, which Readability leaves out as a
-/// container of its own. The run stops at anything else (a headline box, a dek, breadcrumbs), at chrome, and
-/// at what the text already holds.
-fn with_leading_blocks(scope: &ProseRoot, text: &str) -> (String, usize) {
-    let flat = normalize_line(&text.replace('\n', " "));
-    let held: Vec<bool> = scope.blocks.iter().map(|b| flat.contains(&prefix(b, 60))).collect();
-    let Some(first) = held.iter().position(|&h| h) else { return (text.to_string(), 0) };
-    let mut lead: Vec<&str> = scope.blocks[..first]
-        .iter()
-        .rev()
-        .take_while(|b| b.paragraph && !b.in_chrome && !flat.contains(&prefix(b, 40)))
-        .map(|b| b.text.as_str())
-        .collect();
-    if lead.len() < MIN_LEAD_PARAGRAPHS || lead.iter().map(|t| t.len()).sum::<usize>() > text.len() {
-        return (text.to_string(), 0);
-    }
-    lead.reverse();
-    let n = lead.len();
-    lead.push(text);
-    (lead.join("\n"), n)
 }
 
 fn describe(node: &NodeRef) -> String {
@@ -437,7 +392,13 @@ mod choice_tests {
     fn root(chrome: bool) -> ProseRoot {
         let text = [FOOTER; 6].join("\n");
         let blocks = (0..6)
-            .map(|_| ProseBlock { text: FOOTER.into(), chars: FOOTER.len() as u32, in_chrome: false, paragraph: true })
+            .map(|_| ProseBlock {
+                text: FOOTER.into(),
+                chars: FOOTER.len() as u32,
+                in_chrome: false,
+                in_faq: false,
+                paragraph: true,
+            })
             .collect();
         ProseRoot { text, blocks, description: "<footer>".into(), link_share: 0.0, chrome }
     }
@@ -475,7 +436,13 @@ mod choice_tests {
         ];
         let blocks = paras
             .iter()
-            .map(|p| ProseBlock { text: p.to_string(), chars: p.len() as u32, in_chrome: false, paragraph: true })
+            .map(|p| ProseBlock {
+                text: p.to_string(),
+                chars: p.len() as u32,
+                in_chrome: false,
+                in_faq: false,
+                paragraph: true,
+            })
             .collect();
         let root =
             ProseRoot { text: paras.join("\n"), blocks, description: "<div>".into(), link_share: 0.0, chrome: false };
@@ -485,50 +452,5 @@ mod choice_tests {
         assert!(chosen.how.ends_with("with 1 prose blocks it left out between its own"), "{}", chosen.how);
         let whole = paras[..3].join("\n");
         assert_eq!(with_blocks_left_inside(&root, &whole, &agreement(&root, &whole).held), (whole.clone(), 0));
-    }
-
-    /// WCXB pages 0336 and 0346 (realsite's missed edits): the story's intro paragraphs sit in a container of
-    /// their own before the body Readability took. A run of two or more paragraphs just before the text goes in
-    /// front of it; one paragraph alone (a dek, a disclaimer) stays out, and the run stops at a box of mixed
-    /// content (the headline's) or at chrome.
-    #[test]
-    fn intro_paragraphs_before_readabilitys_text_are_put_in_front() {
-        let block = |text: &str, paragraph: bool, in_chrome: bool| ProseBlock {
-            text: text.into(),
-            chars: text.len() as u32,
-            in_chrome,
-            paragraph,
-        };
-        let headline = "Restaurant service styles explained, from counter service to fine dining tables";
-        let intro = [
-            "How a restaurant serves its guests often matters as much as what it serves them, owners say.",
-            "What makes this landscape complex is that service can be visible or nearly invisible to guests.",
-        ];
-        let body = [
-            "Counter service asks guests to order and pay at a counter, then collect or wait for their food.",
-            "Full service brings a server to the table for the whole meal, from the first order to the bill.",
-        ];
-        let scope = |blocks: Vec<ProseBlock>| ProseRoot {
-            text: String::new(),
-            blocks,
-            description: "<main>".into(),
-            link_share: 0.0,
-            chrome: false,
-        };
-        let text = body.join("\n");
-        let full = scope(vec![
-            block(headline, false, false),
-            block(intro[0], true, false),
-            block(intro[1], true, false),
-            block(body[0], true, false),
-            block(body[1], true, false),
-        ]);
-        assert_eq!(with_leading_blocks(&full, &text), (format!("{}\n{text}", intro.join("\n")), 2));
-        let dek_only =
-            scope(vec![block(headline, false, false), block(intro[1], true, false), block(body[0], true, false)]);
-        assert_eq!(with_leading_blocks(&dek_only, &text), (text.clone(), 0));
-        let in_chrome =
-            scope(vec![block(intro[0], true, true), block(intro[1], true, true), block(body[0], true, false)]);
-        assert_eq!(with_leading_blocks(&in_chrome, &text), (text.clone(), 0));
     }
 }

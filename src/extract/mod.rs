@@ -20,6 +20,7 @@ use crate::normalize::{content_hash, normalize_line, normalize_text};
 mod candidates;
 mod clean;
 mod density;
+mod fill;
 mod limits;
 mod meta;
 mod render;
