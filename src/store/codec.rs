@@ -19,14 +19,22 @@ pub(crate) fn compress<T: Serialize>(v: &T) -> Vec<u8> {
     zstd_level3(&to_json(v))
 }
 
-thread_local! {
-    /// One compression context per thread: making one costs more than compressing a small page with it.
-    static COMPRESSOR: std::cell::RefCell<zstd::bulk::Compressor<'static>> =
-        std::cell::RefCell::new(zstd::bulk::Compressor::new(3).expect("a zstd context at level 3"));
-}
+/// Compression contexts for reuse: making one costs more than compressing a small page with it (a page a
+/// millisecond of zeroed tables), and keeping one per thread costs megabytes for each of the runtime's blocking
+/// threads. At most this many are kept.
+const SPARE_COMPRESSORS: usize = 4;
+
+static COMPRESSORS: std::sync::Mutex<Vec<zstd::bulk::Compressor<'static>>> = std::sync::Mutex::new(Vec::new());
 
 fn zstd_level3(raw: &[u8]) -> Vec<u8> {
-    COMPRESSOR.with(|c| c.borrow_mut().compress(raw)).expect("zstd compression of an in-memory buffer")
+    let spare = COMPRESSORS.lock().unwrap_or_else(|e| e.into_inner()).pop();
+    let mut compressor = spare.unwrap_or_else(|| zstd::bulk::Compressor::new(3).expect("a zstd context at level 3"));
+    let out = compressor.compress(raw).expect("zstd compression of an in-memory buffer");
+    let mut spares = COMPRESSORS.lock().unwrap_or_else(|e| e.into_inner());
+    if spares.len() < SPARE_COMPRESSORS {
+        spares.push(compressor);
+    }
+    out
 }
 
 pub(crate) fn decompress<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, StoreError> {
