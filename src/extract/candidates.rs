@@ -162,6 +162,14 @@ pub struct ProseBlock {
     pub paragraph: bool,
 }
 
+#[cfg(test)]
+impl ProseBlock {
+    /// A paragraph outside chrome and FAQs, weighed by its length.
+    pub(super) fn plain(text: &str) -> Self {
+        ProseBlock { text: text.into(), chars: text.len() as u32, in_chrome: false, in_faq: false, paragraph: true }
+    }
+}
+
 /// The prose root, and the semantic container (`<article>`, `itemprop=articleBody`, `<main>`, `role=main`)
 /// holding the most prose when it holds at least half of the page's.
 pub fn prose_candidates(doc: &Document) -> (Option<ProseRoot>, Option<ProseRoot>) {
@@ -391,15 +399,7 @@ mod choice_tests {
 
     fn root(chrome: bool) -> ProseRoot {
         let text = [FOOTER; 6].join("\n");
-        let blocks = (0..6)
-            .map(|_| ProseBlock {
-                text: FOOTER.into(),
-                chars: FOOTER.len() as u32,
-                in_chrome: false,
-                in_faq: false,
-                paragraph: true,
-            })
-            .collect();
+        let blocks = (0..6).map(|_| ProseBlock::plain(FOOTER)).collect();
         ProseRoot { text, blocks, description: "<footer>".into(), link_share: 0.0, chrome }
     }
 
@@ -434,16 +434,7 @@ mod choice_tests {
             "The mayor said the vote showed the city could plan for the next ten years with confidence.",
             "Comments: I have lived here forty years and never seen a council this careless with money.",
         ];
-        let blocks = paras
-            .iter()
-            .map(|p| ProseBlock {
-                text: p.to_string(),
-                chars: p.len() as u32,
-                in_chrome: false,
-                in_faq: false,
-                paragraph: true,
-            })
-            .collect();
+        let blocks = paras.iter().map(|p| ProseBlock::plain(p)).collect();
         let root =
             ProseRoot { text: paras.join("\n"), blocks, description: "<div>".into(), link_share: 0.0, chrome: false };
         let taken = format!("{}\n{}", paras[0], paras[2]);

@@ -101,11 +101,9 @@ mod tests {
     #[test]
     fn intro_paragraphs_before_readabilitys_text_are_put_in_front() {
         let block = |text: &str, paragraph: bool, in_chrome: bool| ProseBlock {
-            text: text.into(),
-            chars: text.len() as u32,
-            in_chrome,
-            in_faq: false,
             paragraph,
+            in_chrome,
+            ..ProseBlock::plain(text)
         };
         let headline = "Restaurant service styles explained, from counter service to fine dining tables";
         let intro = [
@@ -144,13 +142,7 @@ mod tests {
     /// Readability took. Its answers go after the text; a comment after the text, not in a FAQ, stays out.
     #[test]
     fn a_faq_after_readabilitys_text_is_put_after_it() {
-        let block = |text: &str, in_faq: bool| ProseBlock {
-            text: text.into(),
-            chars: text.len() as u32,
-            in_chrome: false,
-            in_faq,
-            paragraph: true,
-        };
+        let block = |text: &str, in_faq: bool| ProseBlock { in_faq, ..ProseBlock::plain(text) };
         let body = [
             "Set max_connections from the memory the server has, not from the number of clients you expect.",
             "A connection pooler in front of the database keeps the number of server processes small and steady.",
