@@ -246,11 +246,21 @@ pub fn is_chrome_element(node: &NodeRef) -> bool {
 }
 
 fn is_chrome_element_named(node: &NodeRef, name: &str) -> bool {
-    CHROME_TAGS.contains(&name)
-        || (node.has_attr("hidden") && !is_streamed_chunk(node))
+    let hidden = (node.has_attr("hidden") && !is_streamed_chunk(node))
         || node.attr("class").is_some_and(|c| c.split_whitespace().any(|c| HIDDEN_CLASSES.contains(&c)))
-        || node.attr("aria-hidden").is_some_and(|v| &*v == "true")
+        || node.attr("aria-hidden").is_some_and(|v| &*v == "true");
+    CHROME_TAGS.contains(&name)
+        || (hidden && !is_collapsed_panel(node))
         || node.attr("role").is_some_and(|v| CHROME_ROLES.contains(&&*v))
+}
+
+/// A hidden element right after the button that opens it (`aria-expanded`, the WAI-ARIA disclosure and
+/// accordion pattern) is a collapsed section of the article, as the answer inside a closed `<details>` is: a
+/// reader opens it with a click (WCXB 1821's product notes; a realsite edit there went unseen).
+fn is_collapsed_panel(node: &NodeRef) -> bool {
+    node.prev_element_sibling().is_some_and(|toggle| {
+        toggle.has_attr("aria-expanded") || toggle.descendants_it().any(|d| d.has_attr("aria-expanded"))
+    })
 }
 
 /// Is this element chrome, and why. `name` is its tag name.

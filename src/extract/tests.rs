@@ -372,3 +372,26 @@ fn a_live_ticker_in_a_sidebar_does_not_outweigh_the_story() {
     let a = hash_of(&page);
     assert_eq!(a.text, paras.join("\n"));
 }
+
+/// WCXB page 1821: an accordion's panels are `hidden` until a reader opens them with the button before each
+/// (`aria-expanded`), and hold article text (a realsite edit there went unseen). A collapsed panel in the story
+/// is kept; a hidden element with no button that opens it is not. (The button's label goes with the buttons.)
+#[test]
+fn a_collapsed_accordion_panel_is_article_text_and_other_hidden_text_is_not() {
+    let answer = "Buy shoes half a size larger than your street shoes: feet swell on long runs, and toes need room.";
+    let para = |p: &str| format!("<p>{p}</p>");
+    let page = format!(
+        "<html><head><title>{EN_TITLE}</title></head><body><article><h1>{EN_TITLE}</h1>{}{}\
+         <section class=\"embed\"><h3><button aria-expanded=\"false\">Which size should I buy?</button></h3>\
+         <div hidden aria-hidden=\"true\"><p>{answer}</p></div></section>{}\
+         <div hidden><p>Subscribe now to read every story on our site for only one dollar a week, cancel anytime.</p></div>\
+         {}</article></body></html>",
+        para(EN_PARAS[0]),
+        para(EN_PARAS[1]),
+        para(EN_PARAS[2]),
+        para(EN_PARAS[3]),
+    );
+    let a = hash_of(&page);
+    let expected = [EN_PARAS[0], EN_PARAS[1], answer, EN_PARAS[2], EN_PARAS[3]].join("\n");
+    assert_eq!(a.text, expected);
+}
