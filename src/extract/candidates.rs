@@ -263,9 +263,16 @@ pub(super) fn prefix(block: &ProseBlock, n: usize) -> String {
     block.text.chars().take(n).collect()
 }
 
-fn agreement(root: &ProseRoot, text: &str) -> Agreement {
+/// A text on one normalised line, and for each of the root's blocks whether the text holds it (its first 60
+/// characters are in the text).
+pub(super) fn blocks_held(root: &ProseRoot, text: &str) -> (String, Vec<bool>) {
     let flat = normalize_line(&text.replace('\n', " "));
-    let held: Vec<bool> = root.blocks.iter().map(|b| flat.contains(&prefix(b, 60))).collect();
+    let held = root.blocks.iter().map(|b| flat.contains(&prefix(b, 60))).collect();
+    (flat, held)
+}
+
+fn agreement(root: &ProseRoot, text: &str) -> Agreement {
+    let (_, held) = blocks_held(root, text);
     // Prose the text leaves out in chrome (a live ticker in an `<aside>`) does not count against it.
     let (mut held_chars, mut total) = (0u32, 0u32);
     for (block, &h) in root.blocks.iter().zip(&held) {

@@ -3,7 +3,7 @@
 //! through a missed edit in `../shared/tools/realsite.py` and kept because it helped both halves of the WCXB
 //! pages (ARCHITECTURE.md, scripts/README-bench.md).
 
-use super::candidates::{prefix, ProseRoot};
+use super::candidates::{blocks_held, prefix, ProseRoot};
 use crate::normalize::normalize_line;
 
 /// A single paragraph before the story's body is most often its dek or a disclaimer, which the benchmarks'
@@ -51,8 +51,7 @@ pub(super) fn with_blocks_left_inside(root: &ProseRoot, text: &str, held: &[bool
 /// container of its own. The run stops at anything else (a headline box, a dek, breadcrumbs), at chrome, and
 /// at what the text already holds.
 pub(super) fn with_leading_blocks(scope: &ProseRoot, text: &str) -> (String, usize) {
-    let flat = normalize_line(&text.replace('\n', " "));
-    let held: Vec<bool> = scope.blocks.iter().map(|b| flat.contains(&prefix(b, 60))).collect();
+    let (flat, held) = blocks_held(scope, text);
     let Some(first) = held.iter().position(|&h| h) else { return (text.to_string(), 0) };
     let mut lead: Vec<&str> = scope.blocks[..first]
         .iter()
@@ -73,10 +72,8 @@ pub(super) fn with_leading_blocks(scope: &ProseRoot, text: &str) -> (String, usi
 /// closing a story or a guide is part of it, though Readability scores it as a container of its own and the
 /// benchmarks' truths keep it. Other blocks after the text (comments, rails) stay out.
 pub(super) fn with_faq_after(scope: &ProseRoot, text: &str) -> (String, usize) {
-    let flat = normalize_line(&text.replace('\n', " "));
-    let Some(last) = scope.blocks.iter().rposition(|b| flat.contains(&prefix(b, 60))) else {
-        return (text.to_string(), 0);
-    };
+    let (flat, held) = blocks_held(scope, text);
+    let Some(last) = held.iter().rposition(|&h| h) else { return (text.to_string(), 0) };
     let answers: Vec<&str> = scope.blocks[last + 1..]
         .iter()
         .filter(|b| b.in_faq && !b.in_chrome && !flat.contains(&prefix(b, 40)))
