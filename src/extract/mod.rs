@@ -22,12 +22,13 @@ mod clean;
 mod density;
 mod fill;
 mod limits;
+mod lines;
 mod meta;
 mod render;
 pub mod sandbox;
 mod verdict;
-pub use clean::is_chrome_line;
 pub use limits::{MAX_DEPTH, MAX_ELEMENTS};
+pub use lines::is_chrome_line;
 
 /// The extractor's version, stamped on every stored version of an article. Raise it whenever a change to
 /// extraction can change the text or hash of a page that did not change, so that stored articles are
@@ -192,7 +193,7 @@ fn extract_traced(
     let mut text = normalize_text(&chosen.text)
         .lines()
         .filter(|l| {
-            let reason = if clean::is_chrome_line(l) {
+            let reason = if lines::is_chrome_line(l) {
                 Some("counter, share label, credit or timestamp".to_string())
             } else {
                 options.ignore_lines.iter().find(|r| r.is_match(l)).map(|r| format!("ignore_lines /{r}/"))
