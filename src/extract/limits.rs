@@ -5,6 +5,8 @@
 //! anywhere near a thousand deep, and none has 200,000 elements. One linear scan of the markup estimates both
 //! and refuses such a page with the reason, in milliseconds.
 
+use memchr::memchr;
+
 use super::ExtractError;
 
 /// More elements than this is not an article page (the largest of 1,500 real pages has about 30,000).
@@ -120,8 +122,6 @@ pub fn check(html: &str) -> Result<(), ExtractError> {
     }
     Ok(())
 }
-
-use memchr::memchr;
 
 fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     memchr::memmem::find(hay.get(from..)?, needle).map(|p| from + p)
