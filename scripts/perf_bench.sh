@@ -16,6 +16,7 @@
 # BENCH_IDLE_WAIT (seconds to wait for an idle machine before each step, default 300), BENCH_SERVER=http.server
 # (use the python3 -m http.server fallback even when nginx is there), BENCH_KEEP_HTML=false (do not keep each
 # version's page in the store: measures the store without kept pages).
+# BENCH_WRAP (a command prefix for the first pass, e.g. "perf record -g -o /tmp/pw1.perf --": profiles it).
 set -euo pipefail
 
 N=${1:-2000}
@@ -264,7 +265,9 @@ EOF
 } >"$CFG"
 rm -rf "$RUN/store"
 say "(b) presswatch once, fresh store"
-timed pw1 "$BIN" --config "$CFG" --log-format json once
+# BENCH_WRAP (e.g. "perf record -g -o /tmp/pw1.perf --") runs the first pass under a profiler.
+# shellcheck disable=SC2086
+timed pw1 ${BENCH_WRAP:-} "$BIN" --config "$CFG" --log-format json once
 say "(c) presswatch once, second pass over the unchanged site"
 timed pw2 "$BIN" --config "$CFG" --log-format json once
 "$BIN" --config "$CFG" export --output "$RUN/export.jsonl" 2>"$RUN/export.err" || say "export failed: $(cat "$RUN/export.err")"

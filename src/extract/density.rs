@@ -9,7 +9,8 @@
 //! The pass is linear in the document: children are summed into their parents in reverse document order, so a
 //! page of 100,000 nested elements costs what a flat one does.
 
-use std::collections::HashMap;
+// Keyed by node id, looked up for every element of every walk: a fast hash, not SipHash (no untrusted keys).
+use rustc_hash::FxHashMap as HashMap;
 
 use dom_query::{Document, NodeId, NodeRef};
 
@@ -116,6 +117,9 @@ impl Density {
 /// Non-white-space characters, where a Han or kana character counts as three: one of them says about what
 /// a word of an alphabetic script says, so a Chinese or Japanese paragraph weighs what its translation does.
 pub fn visible_chars(s: &str) -> u32 {
+    if s.is_ascii() {
+        return s.bytes().filter(|b| !matches!(b, b'\t'..=b'\r' | b' ')).count() as u32;
+    }
     s.chars().filter(|c| !c.is_whitespace()).map(|c| if is_ideographic(c) { 3 } else { 1 }).sum()
 }
 
@@ -133,8 +137,8 @@ fn measure_from(root: &NodeRef) -> Density {
     }
     let mut order: Vec<(NodeId, Option<NodeId>)> = Vec::new();
     // Own text of each block: (chars, link chars).
-    let mut own: HashMap<NodeId, (NodeRef, u32, u32)> = HashMap::new();
-    let mut stats: HashMap<NodeId, Stats> = HashMap::new();
+    let mut own: HashMap<NodeId, (NodeRef, u32, u32)> = HashMap::default();
+    let mut stats: HashMap<NodeId, Stats> = HashMap::default();
     let mut stack = vec![Visit { node: *root, parent: None, block: None, in_link: false }];
     while let Some(v) = stack.pop() {
         if v.node.is_text() {
@@ -184,7 +188,7 @@ fn measure_from(root: &NodeRef) -> Density {
         p.chars += child.chars;
         p.link_chars += child.link_chars;
     }
-    let mut own_prose: HashMap<NodeId, u32> = HashMap::new();
+    let mut own_prose: HashMap<NodeId, u32> = HashMap::default();
     for (block, (node, chars, link)) in &own {
         let is_prose = *chars >= PROSE_MIN_CHARS && f64::from(*link) <= PROSE_MAX_LINK_SHARE * f64::from(*chars);
         if is_prose && !follows_a_headline_link(node, &stats) {
@@ -218,6 +222,16 @@ fn follows_a_headline_link(block: &NodeRef, stats: &HashMap<NodeId, Stats>) -> b
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn visible_chars_counts_as_char_is_whitespace_says_in_ascii_and_beyond() {
+        for c in (0u8..128).map(char::from) {
+            let want = 2 + u32::from(!c.is_whitespace());
+            assert_eq!(visible_chars(&format!("a{c}b")), want, "{:?}", c);
+            assert_eq!(visible_chars(&format!("a{c}b\u{00A0}")), want, "{:?} beside NBSP", c);
+        }
+        assert_eq!(visible_chars("Hà Nội 東京"), 5 + 6);
+    }
+
     use super::*;
 
     #[test]
