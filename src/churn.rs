@@ -8,10 +8,11 @@
 //!   a churned counter is one line gone and one new line in its place, which balance), or
 //! - both fetches identical and different from the stored text (a paragraph moved, say).
 //!
-//! Lines are compared as multisets, so a list that reorders itself differently on every request is no change
+//! A change both agree on only in short lines, or only in the numbers of stored lines, is looked at a third time
+//! (random digits can come out alike twice). Lines are compared as multisets, so a list that reorders itself differently on every request is no change
 //! at all. Pure: the fetching is the crawler's.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The text an article is compared by: its title, then its body lines.
 pub fn comparable(title: &str, text: &str) -> String {
@@ -47,7 +48,7 @@ pub enum Verdict {
     Churn,
     /// A real edit.
     Edit,
-    /// They agree on a change only in short lines, or (being the same) only on a new order of the stored lines:
+    /// They agree on a change only in short lines or in numbers of stored lines, or (being the same) only on a new order of the stored lines:
     /// lists that reorder themselves and digits drawn at random can come out alike twice, a real edit comes out
     /// alike every time. A third fetch decides ([`is_real_edit_among`]).
     LookAgain,
@@ -63,7 +64,8 @@ pub fn judge(stored: &str, first: &str, second: &str) -> Verdict {
     let doubtful = if agreed.is_empty() {
         first == second && size(&minus(&s, &a)) == 0
     } else {
-        agreed.iter().all(|line| line.chars().count() <= SHORT_LINE_CHARS)
+        let counters = DigitsMasked::of(&s);
+        agreed.iter().all(|line| counters.may_be_churn(line))
     };
     if doubtful {
         Verdict::LookAgain
@@ -72,6 +74,55 @@ pub fn judge(stored: &str, first: &str, second: &str) -> Verdict {
     } else {
         Verdict::Churn
     }
+}
+
+/// When no second fetch could be made (it failed or timed out): is the change that `first` shows credible on
+/// its own? Not when every new line is one churn draws alike (a short line, a stored line with other digits):
+/// the stored text stands, and a real edit of that kind is seen again, and confirmed, at the next check. A
+/// changed sentence or a paragraph gone is reported.
+pub fn is_credible_alone(stored: &str, first: &str) -> bool {
+    if first == stored {
+        return false;
+    }
+    let (s, a) = (counts(stored), counts(first));
+    let new = minus(&a, &s);
+    let counters = DigitsMasked::of(&s);
+    new.keys().any(|line| !counters.may_be_churn(line)) || more_gone_than_new(&s, &a, &[])
+}
+
+/// The stored lines with every run of digits masked: a new line that matches one of them differs from a
+/// stored line only in its numbers, as a counter, a score or "5 minutes ago" does from one fetch to the next.
+struct DigitsMasked(HashSet<String>);
+
+impl DigitsMasked {
+    fn of(stored: &HashMap<&str, usize>) -> Self {
+        DigitsMasked(stored.keys().filter_map(|l| numbered(l)).collect())
+    }
+
+    /// Could two fetches have drawn this line alike by chance? A short line (where counters and dates live), or
+    /// a stored line with other numbers in it, of any length ("Updated 5 minutes ago by the Metro desk, …").
+    fn may_be_churn(&self, line: &str) -> bool {
+        line.chars().count() <= SHORT_LINE_CHARS || numbered(line).is_some_and(|kind| self.0.contains(&kind))
+    }
+}
+
+/// `line` with each run of digits (any script's) as one `#`: "12 comments, 3 shares" and "9 comments, 10
+/// shares" mask alike.
+fn mask_digits(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut in_number = false;
+    for c in line.chars() {
+        if c.is_numeric() {
+            if !in_number {
+                out.push('#');
+            }
+            in_number = true;
+        } else {
+            out.push(c);
+            in_number = false;
+        }
+    }
+    out
 }
 
 /// [`judge`] without the doubt: is there a change both fetches agree on?
@@ -105,23 +156,52 @@ fn more_gone_than_new(s: &HashMap<&str, usize>, a: &HashMap<&str, usize>, others
     size(&gone) > size(&minus(a, s))
 }
 
-/// Lines new in the first fetch (beyond the stored count) that every other fetch has as often.
+/// Lines new in the first fetch (beyond the stored count) that every other fetch has as often. A line with
+/// numbers counts only when the lines of its kind (the same but for their numbers) are the same in every fetch:
+/// where they differ, that kind churns ("Most read 1" … "Most read 9" drawn anew each time), and a line of it in
+/// every fetch is chance; a corrected figure in a table that does not churn still counts.
 fn stable_new<'a>(
     s: &HashMap<&str, usize>,
     a: &HashMap<&'a str, usize>,
     others: &[HashMap<&str, usize>],
 ) -> Vec<&'a str> {
+    let kinds_of_a = kinds(a);
+    let kinds_of_others: Vec<_> = others.iter().map(kinds).collect();
     minus(a, s)
         .into_keys()
         .filter(|line| {
             let stored = s.get(line).copied().unwrap_or(0);
             others.iter().all(|b| b.get(line).copied().unwrap_or(0) > stored)
         })
+        .filter(|line| {
+            let Some(kind) = numbered(line) else { return true };
+            kinds_of_others.iter().all(|k| k.get(&kind) == kinds_of_a.get(&kind))
+        })
         .collect()
 }
 
+/// The lines with numbers of a text, by kind ([`mask_digits`]), each kind's lines sorted.
+fn kinds<'a>(text: &HashMap<&'a str, usize>) -> HashMap<String, Vec<(&'a str, usize)>> {
+    let mut out: HashMap<String, Vec<(&str, usize)>> = HashMap::new();
+    for (line, n) in text {
+        if let Some(kind) = numbered(line) {
+            out.entry(kind).or_default().push((line, *n));
+        }
+    }
+    for lines in out.values_mut() {
+        lines.sort_unstable();
+    }
+    out
+}
+
+/// A line's kind when it has numbers in it.
+fn numbered(line: &str) -> Option<String> {
+    line.chars().any(char::is_numeric).then(|| mask_digits(line))
+}
+
 /// A line this short is where counters and dates live ("12 comments", "Head Line 7"): two fetches can draw the
-/// same random digits, so an edit seen only in such lines is looked at a third time.
+/// same random digits, so an edit seen only in such lines (or in longer lines that differ from stored ones only
+/// in their numbers) is looked at a third time.
 pub const SHORT_LINE_CHARS: usize = 40;
 #[cfg(test)]
 mod tests {
@@ -161,14 +241,18 @@ mod tests {
     #[test]
     fn digits_two_fetches_drew_alike_are_looked_at_again() {
         let stored = "Title\nPara one is long enough to be a paragraph of the story.\nHead Line 3\nHead Line 5";
-        let first = "Title\nPara one is long enough to be a paragraph of the story.\nHead Line 7\nHead Line 1";
-        let second = "Title\nPara one is long enough to be a paragraph of the story.\nHead Line 7\nHead Line 9";
-        let third = "Title\nPara one is long enough to be a paragraph of the story.\nHead Line 2\nHead Line 4";
-        assert!(is_real_edit(stored, first, second), "two fetches agree on a short line");
-        assert_eq!(judge(stored, first, second), Verdict::LookAgain);
-        assert!(!is_real_edit_among(stored, first, &[second, third]), "the third does not");
+        let first = "Title\nPara one is long enough to be a paragraph of the story.\nHead Line 7\nHead Line 5";
+        let third = "Title\nPara one is long enough to be a paragraph of the story.\nHead Line 2\nHead Line 5";
+        assert!(is_real_edit(stored, first, first), "two fetches agree on a short line");
+        assert_eq!(judge(stored, first, first), Verdict::LookAgain);
+        assert!(!is_real_edit_among(stored, first, &[first, third]), "the third does not");
         // A short line that every fetch agrees on is an edit (a corrected score, a new short headline).
-        assert!(is_real_edit_among(stored, first, &[second, &third.replace("Head Line 2", "Head Line 7")]));
+        assert!(is_real_edit_among(stored, first, &[first, first]));
+        // Lines of one kind that two fetches draw differently churn: one of them in both fetches is chance.
+        let second = "Title\nPara one is long enough to be a paragraph of the story.\nHead Line 7\nHead Line 9";
+        let drawn = first.replace("Head Line 5", "Head Line 1");
+        assert_eq!(judge(stored, &drawn, second), Verdict::Churn);
+        assert!(!is_real_edit_among(stored, &drawn, &[second, &drawn]));
         // Two identical fetches that differ from the stored text in a short line, or only in order.
         assert_eq!(judge(stored, first, first), Verdict::LookAgain);
         let reordered = "Title\nHead Line 5\nPara one is long enough to be a paragraph of the story.\nHead Line 3";
@@ -178,6 +262,41 @@ mod tests {
         // A changed paragraph is not in doubt.
         let edited = first.replace("long enough", "long and corrected enough");
         assert_eq!(judge(stored, &edited, &second.replace("long enough", "long and corrected enough")), Verdict::Edit);
+    }
+
+    #[test]
+    fn a_long_line_that_differs_only_in_its_numbers_is_looked_at_again() {
+        let story = "Para one is long enough to be a paragraph of the story.";
+        let byline = |n: &str| format!("Updated {n} minutes ago by the Metro desk, with 12 photos and a video");
+        let stored = format!("Title\n{story}\n{}", byline("5"));
+        let first = format!("Title\n{story}\n{}", byline("7"));
+        let third = format!("Title\n{story}\n{}", byline("3"));
+        // Two fetches drew the same digit: a third must agree too, and here it does not.
+        assert_eq!(judge(&stored, &first, &first), Verdict::LookAgain);
+        assert!(!is_real_edit_among(&stored, &first, &[&first, &third]));
+        // "9" to "10" is a change of numbers too (a run of digits masks as one).
+        let ten = format!("Title\n{story}\n{}", byline("10"));
+        assert_eq!(judge(&stored, &ten, &ten), Verdict::LookAgain);
+        // A corrected figure in the story is seen alike by every fetch: an edit, after the third.
+        let corrected = stored.replace("with 12 photos", "with 19 photos");
+        assert_eq!(judge(&stored, &corrected, &corrected), Verdict::LookAgain);
+        assert!(is_real_edit_among(&stored, &corrected, &[&corrected, &corrected]));
+        // A line with its words changed is not in doubt, digits or not.
+        let reworded = stored.replace("Metro desk", "City desk");
+        assert_eq!(judge(&stored, &reworded, &reworded), Verdict::Edit);
+    }
+
+    #[test]
+    fn without_a_second_fetch_only_a_change_of_words_is_credible() {
+        let stored = "Title\nPara one is long enough to be a paragraph of the story.\nViews 123\nRead 5 minutes ago by 40 people, said the counter";
+        assert!(!is_credible_alone(stored, stored));
+        assert!(!is_credible_alone(stored, &stored.replace("123", "124")), "a short counter");
+        assert!(!is_credible_alone(stored, &stored.replace("5 minutes", "6 minutes")), "a long line's numbers");
+        assert!(is_credible_alone(stored, &stored.replace("long enough", "long and corrected enough")));
+        assert!(
+            is_credible_alone(stored, &stored.replace("Para one is long enough to be a paragraph of the story.\n", "")),
+            "a paragraph gone"
+        );
     }
 
     #[test]

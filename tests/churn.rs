@@ -90,3 +90,57 @@ fn churn_inside_the_article_is_no_edit_and_an_edit_among_churn_is_one() {
     assert!(s(&history[1]["text"]).contains(EDITED), "{}", history[1]);
     assert!(!s(&history[1]["text"]).contains(STORY[2]), "{}", history[1]);
 }
+
+/// When the confirming fetch fails (a timeout under load, a 503), a change only in the numbers of a line waits
+/// for the next check, and a changed sentence is reported on the one fetch that saw it.
+#[test]
+fn without_a_confirming_fetch_a_counter_waits_and_a_changed_sentence_is_reported() {
+    let server = Server::start();
+    // The render to serve (its counter and whether the story is edited), and how many answers may succeed.
+    let render_no = Arc::new(AtomicUsize::new(0));
+    let edited = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let answers_left = Arc::new(AtomicUsize::new(1));
+    let served = Arc::new(AtomicUsize::new(0));
+    {
+        let (render_no, edited, answers_left, served) =
+            (render_no.clone(), edited.clone(), answers_left.clone(), served.clone());
+        server.route_fn("/tin/hoi-nghi.html", move |_, _| {
+            served.fetch_add(1, Ordering::SeqCst);
+            if answers_left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_err() {
+                return Resp::status(503);
+            }
+            // Render 0 is the stored one; the same render of the read-most list each time (no rotation here).
+            let page = render(render_no.load(Ordering::SeqCst) * 3, edited.load(Ordering::SeqCst));
+            Resp::html(page)
+        });
+    }
+    let rss = format!(
+        "<rss version=\"2.0\"><channel><title>t</title><item><title>Hội nghị</title><link>{}</link></item></channel></rss>",
+        server.url("/tin/hoi-nghi.html")
+    );
+    server.route("/rss", Resp::new("application/rss+xml", rss));
+    let env = TestEnv::new(&[FeedSpec::new("site", &server.url("/rss")).recheck(&["1h", "2h"])], "");
+    assert_eq!(env.once().events("article.new").len(), 1);
+    let stored = s(&env.show("1")["text"]).to_string();
+
+    // The counter changed and the confirming fetch gets a 503: no edit, the stored text stands.
+    render_no.store(1, Ordering::SeqCst);
+    answers_left.store(1, Ordering::SeqCst);
+    assert_eq!(env.run(&["recheck", "1"]).code, 0);
+    let before = served.load(Ordering::SeqCst);
+    let run = env.once();
+    assert!(run.events("article.edited").is_empty(), "{}", run.stdout);
+    assert_eq!(served.load(Ordering::SeqCst) - before, 2, "the confirming fetch was tried");
+    assert_eq!(s(&env.show("1")["text"]), stored);
+
+    // A sentence changed, the confirming fetch fails again: reported, on the fetch that saw it.
+    edited.store(true, Ordering::SeqCst);
+    answers_left.store(1, Ordering::SeqCst);
+    assert_eq!(env.run(&["recheck", "1"]).code, 0);
+    let run = env.once();
+    let edits = run.events("article.edited");
+    assert_eq!(edits.len(), 1, "{}", run.stdout);
+    assert_eq!(n(&edits[0]["version"]), 2);
+    let text = s(&env.query(&["history", "1"])[1]["text"]).to_string();
+    assert!(text.contains(EDITED) && text.contains("1111 lượt đọc"), "{text}");
+}

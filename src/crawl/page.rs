@@ -138,19 +138,19 @@ impl Crawler {
         let Some((title, text, hash)) = stored else { return (article, in_flight) };
         let stored = churn::comparable(&title, &text);
         let first = churn::comparable(&article.title, &article.text);
-        // No further opinion (the fetch failed): what was seen stands (a missed edit is worse than a doubtful one).
-        let Some((b, in_flight)) = self.fetch_again(url, plan, in_flight).await else {
-            return (article, self.fetcher.hold().await);
-        };
-        let (real, in_flight) = match churn::judge(&stored, &first, &b) {
-            churn::Verdict::Churn => (false, in_flight),
-            churn::Verdict::Edit => (true, in_flight),
-            churn::Verdict::LookAgain => {
-                let Some((c, in_flight)) = self.fetch_again(url, plan, in_flight).await else {
-                    return (article, self.fetcher.hold().await);
-                };
-                (churn::is_real_edit_among(&stored, &first, &[&b, &c]), in_flight)
-            }
+        // No further opinion (the fetch failed, under load most often): a changed sentence stands (a missed edit
+        // is worse than a doubtful one); a change only in counters waits for the next check to be confirmed.
+        let (real, in_flight) = match self.fetch_again(url, plan, in_flight).await {
+            None => (churn::is_credible_alone(&stored, &first), self.fetcher.hold().await),
+            Some((b, in_flight)) => match churn::judge(&stored, &first, &b) {
+                churn::Verdict::Churn => (false, in_flight),
+                churn::Verdict::Edit => (true, in_flight),
+                // What the two agree on is only what churn draws alike: without a third opinion it waits too.
+                churn::Verdict::LookAgain => match self.fetch_again(url, plan, in_flight).await {
+                    None => (false, self.fetcher.hold().await),
+                    Some((c, in_flight)) => (churn::is_real_edit_among(&stored, &first, &[&b, &c]), in_flight),
+                },
+            },
         };
         if real {
             (article, in_flight)
