@@ -153,6 +153,45 @@ fn is_metadata_line(line: &str) -> bool {
     rest.len() < line.len() && !rest.chars().any(|c| c.is_alphanumeric())
 }
 
+/// A date with or without a weekday and a time, in the forms METADATA_PIECES knows.
+static DATE_PIECES: LazyLock<Regex> = LazyLock::new(|| {
+    let month = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?";
+    let weekday = r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?";
+    let pieces = [
+        format!(r"({weekday}\s+)?{month}\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}"),
+        format!(r"({weekday}\s+)?\d{{1,2}}(st|nd|rd|th)?\s+{month},?\s+\d{{4}}"),
+        r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}".to_string(),
+        r"((thứ (hai|ba|tư|năm|sáu|bảy)|chủ nhật),?\s*)?ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(\s+năm\s+\d{4})?".to_string(),
+    ];
+    Regex::new(&format!("(?i){}", pieces.join("|"))).expect("valid regex")
+});
+
+static TIME_PIECE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\d{1,2}[:h]\d{2}(:\d{2})?\s*(am|pm|sa|ch)?").expect("valid regex"));
+
+/// A line that is one date and nothing else but a time and separators ("April 27, 2026", "27/04/2026 08:15").
+fn is_date_line(line: &str) -> bool {
+    if line.chars().count() > 60 || DATE_PIECES.find_iter(line).count() != 1 {
+        return false;
+    }
+    let rest = DATE_PIECES.replace(line, " ");
+    !TIME_PIECE.replace_all(&rest, " ").chars().any(char::is_alphanumeric)
+}
+
+/// Date lines of a text that are its content, not the page's own timestamps: three or more different dates
+/// alone on their lines are a list of dated items (an events calendar, a timeline, a schedule), whose dates a
+/// correction can change. A page's own dates (published, updated, today's date in the header) are one or two.
+pub fn dated_list_lines(text: &str) -> std::collections::HashSet<&str> {
+    let dates: std::collections::HashSet<&str> = text.lines().filter(|l| is_date_line(l)).collect();
+    if dates.len() >= DATED_LIST_MIN_DATES {
+        dates
+    } else {
+        Default::default()
+    }
+}
+
+const DATED_LIST_MIN_DATES: usize = 3;
+
 /// A line that is only a date and/or a time ("27/11/2026 08:15", "08:15", "2026-11-27"): the page's timestamp.
 static DATE_TIME_ONLY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^[\s|·•,(]*(\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}[\s,|·•\-]*(\d{1,2}[:h]\d{2}(:\d{2})?)?|\d{1,2}[:h]\d{2}(:\d{2})?)\s*(am|pm|sa|ch|gmt|utc|ict|[+\-]\d{2}:?\d{2}|\(gmt[+\-]\d{1,2}\))?[\s|·•)]*$")
@@ -216,6 +255,21 @@ static COUNTER_WORDS_LONGEST_FIRST: LazyLock<Vec<&'static str>> = LazyLock::new(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn date_lines_and_dated_lists() {
+        for line in ["April 27, 2026", "Mon, 27 Apr 2026", "27/04/2026 08:15", "Thứ hai, ngày 27 tháng 4 năm 2026"]
+        {
+            assert!(is_date_line(line), "{line}");
+        }
+        for line in ["08:15", "April 27, 2026 Kaseya Connect", "27/04/2026 - 28/04/2026", "© 2026"] {
+            assert!(!is_date_line(line), "{line}");
+        }
+        let two = "Story\nApril 27, 2026\nMore story\nApril 28, 2026";
+        assert!(dated_list_lines(two).is_empty(), "a page's own dates");
+        let three = format!("{two}\nAnother item\nApril 27, 2026\nMay 5, 2026");
+        assert_eq!(dated_list_lines(&three).len(), 3);
+    }
+
     use super::*;
 
     #[test]

@@ -33,7 +33,7 @@ pub use lines::is_chrome_line;
 /// The extractor's version, stamped on every stored version of an article. Raise it whenever a change to
 /// extraction can change the text or hash of a page that did not change, so that stored articles are
 /// re-extracted from their kept page before they are compared (an upgrade must not report edits).
-pub const EXTRACTOR_VERSION: u32 = 4;
+pub const EXTRACTOR_VERSION: u32 = 5;
 
 /// The extracted article, normalised.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -190,10 +190,12 @@ fn extract_traced(
 
     let readability_title = pick.as_ref().map_or(page.title.as_str(), |p| p.title.as_str());
     let title = meta::choose_title(&normalize_line(readability_title), &page.headings, page.site_name.as_deref());
-    let mut text = normalize_text(&chosen.text)
+    let normalized = normalize_text(&chosen.text);
+    let dated_list = lines::dated_list_lines(&normalized);
+    let mut text = normalized
         .lines()
         .filter(|l| {
-            let reason = if lines::is_chrome_line(l) {
+            let reason = if lines::is_chrome_line(l) && !dated_list.contains(l) {
                 Some("counter, share label, credit or timestamp".to_string())
             } else {
                 options.ignore_lines.iter().find(|r| r.is_match(l)).map(|r| format!("ignore_lines /{r}/"))

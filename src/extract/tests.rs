@@ -395,3 +395,32 @@ fn a_collapsed_accordion_panel_is_article_text_and_other_hidden_text_is_not() {
     let expected = [EN_PARAS[0], EN_PARAS[1], answer, EN_PARAS[2], EN_PARAS[3]].join("\n");
     assert_eq!(a.text, expected);
 }
+
+/// WCXB 4362: an events calendar, each event a date line and its description. Three or more dates alone on
+/// their lines are a list of dated items, kept, so that a corrected date is an edit; a page's own one or two
+/// date lines (published, updated) are still dropped.
+#[test]
+fn the_dates_of_an_events_list_are_kept_and_a_pages_own_date_line_is_not() {
+    let events = |first: &str| {
+        let paras = [
+            EN_PARAS[0],
+            first,
+            "Trade fair in Bangkok with two hundred exhibitors from both countries and a forum on logistics.",
+            "April 28, 2026",
+            "Energy ministers meet in Hanoi to sign the grid interconnection agreement announced in March.",
+            "May 5, 2026",
+            "Tourism week opens in Da Nang, with direct flights from Chiang Mai and Phuket on sale.",
+        ];
+        semantic(EN_TITLE, &paras, 3)
+    };
+    let (before, after) = (hash_of(&events("April 27, 2026")), hash_of(&events("April 29, 2026")));
+    assert_eq!(before.text.lines().filter(|l| l.ends_with(", 2026")).count(), 3, "{}", before.text);
+    assert!(after.text.contains("April 29, 2026\nTrade fair"), "{}", after.text);
+    assert_ne!(before.content_hash, after.content_hash);
+
+    let stamped =
+        |stamp: &str| semantic(EN_TITLE, &[EN_PARAS[0], stamp, EN_PARAS[1], "November 27, 2026 08:15", EN_PARAS[2]], 3);
+    let (a, b) = (hash_of(&stamped("November 26, 2026")), hash_of(&stamped("Thursday, November 26, 2026")));
+    assert!(!a.text.contains("2026"), "{}", a.text);
+    assert_eq!(a.content_hash, b.content_hash);
+}
