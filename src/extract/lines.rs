@@ -111,15 +111,23 @@ static CREDIT_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
+/// "Monday, April 27th, 2026" and "27 Apr 2026": dates with a month name, a weekday or not.
+static MONTH_NAME_DATES: LazyLock<[String; 2]> = LazyLock::new(|| {
+    let month = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?";
+    let weekday = r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?";
+    [
+        format!(r"({weekday}\s+)?{month}\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}"),
+        format!(r"({weekday}\s+)?\d{{1,2}}(st|nd|rd|th)?\s+{month},?\s+\d{{4}}"),
+    ]
+});
+
 /// Pieces of a byline or footer line that say nothing of the story: dates with month names, times, reading
 /// times, copyright notices, phone numbers. A line made of these alone (with separators) is the page's own
 /// metadata: it changes with the page ("7 min read", "© 2025") and not with the article.
 static METADATA_PIECES: LazyLock<Regex> = LazyLock::new(|| {
-    let month = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?";
-    let weekday = r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?";
     let pieces = [
-        format!(r"({weekday}\s+)?{month}\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}"),
-        format!(r"({weekday}\s+)?\d{{1,2}}(st|nd|rd|th)?\s+{month},?\s+\d{{4}}"),
+        MONTH_NAME_DATES[0].to_string(),
+        MONTH_NAME_DATES[1].to_string(),
         r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}".to_string(),
         r"\d{1,2}[:h]\d{2}(:\d{2})?\s*(am|pm|sa|ch)?".to_string(),
         r"(thứ (hai|ba|tư|năm|sáu|bảy)|chủ nhật),?".to_string(),
@@ -153,13 +161,11 @@ fn is_metadata_line(line: &str) -> bool {
     rest.len() < line.len() && !rest.chars().any(|c| c.is_alphanumeric())
 }
 
-/// A date with or without a weekday and a time, in the forms METADATA_PIECES knows.
+/// A date with or without a weekday, in the forms METADATA_PIECES knows.
 static DATE_PIECES: LazyLock<Regex> = LazyLock::new(|| {
-    let month = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?";
-    let weekday = r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?";
     let pieces = [
-        format!(r"({weekday}\s+)?{month}\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}"),
-        format!(r"({weekday}\s+)?\d{{1,2}}(st|nd|rd|th)?\s+{month},?\s+\d{{4}}"),
+        MONTH_NAME_DATES[0].to_string(),
+        MONTH_NAME_DATES[1].to_string(),
         r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}".to_string(),
         r"((thứ (hai|ba|tư|năm|sáu|bảy)|chủ nhật),?\s*)?ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(\s+năm\s+\d{4})?".to_string(),
     ];
@@ -178,6 +184,9 @@ fn is_date_line(line: &str) -> bool {
     !TIME_PIECE.replace_all(&rest, " ").chars().any(char::is_alphanumeric)
 }
 
+/// The fewest different dates alone on their lines that make a dated list.
+const DATED_LIST_MIN_DATES: usize = 3;
+
 /// Date lines of a text that are its content, not the page's own timestamps: three or more different dates
 /// alone on their lines are a list of dated items (an events calendar, a timeline, a schedule), whose dates a
 /// correction can change. A page's own dates (published, updated, today's date in the header) are one or two.
@@ -189,8 +198,6 @@ pub fn dated_list_lines(text: &str) -> std::collections::HashSet<&str> {
         Default::default()
     }
 }
-
-const DATED_LIST_MIN_DATES: usize = 3;
 
 /// A line that is only a date and/or a time ("27/11/2026 08:15", "08:15", "2026-11-27"): the page's timestamp.
 static DATE_TIME_ONLY: LazyLock<Regex> = LazyLock::new(|| {
@@ -255,6 +262,8 @@ static COUNTER_WORDS_LONGEST_FIRST: LazyLock<Vec<&'static str>> = LazyLock::new(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn date_lines_and_dated_lists() {
         for line in ["April 27, 2026", "Mon, 27 Apr 2026", "27/04/2026 08:15", "Thứ hai, ngày 27 tháng 4 năm 2026"]
@@ -269,8 +278,6 @@ mod tests {
         let three = format!("{two}\nAnother item\nApril 27, 2026\nMay 5, 2026");
         assert_eq!(dated_list_lines(&three).len(), 3);
     }
-
-    use super::*;
 
     #[test]
     fn chrome_lines_in_several_languages() {
