@@ -111,7 +111,13 @@ static CREDIT_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-/// "Monday, April 27th, 2026" and "27 Apr 2026": dates with a month name, a weekday or not.
+/// How dates and times are written, the pieces of METADATA_PIECES and DATE_PIECES: "27/04/2026", "08:15 pm",
+/// "thứ hai", "ngày 27 tháng 4 năm 2026", and (MONTH_NAME_DATES) "Monday, April 27th, 2026", "27 Apr 2026".
+const NUMERIC_DATE: &str = r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}";
+const TIME_OF_DAY: &str = r"\d{1,2}[:h]\d{2}(:\d{2})?\s*(am|pm|sa|ch)?";
+const VI_WEEKDAY: &str = r"(thứ (hai|ba|tư|năm|sáu|bảy)|chủ nhật),?";
+const VI_DATE: &str = r"ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(\s+năm\s+\d{4})?";
+
 static MONTH_NAME_DATES: LazyLock<[String; 2]> = LazyLock::new(|| {
     let month = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?";
     let weekday = r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?";
@@ -128,10 +134,10 @@ static METADATA_PIECES: LazyLock<Regex> = LazyLock::new(|| {
     let pieces = [
         MONTH_NAME_DATES[0].to_string(),
         MONTH_NAME_DATES[1].to_string(),
-        r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}".to_string(),
-        r"\d{1,2}[:h]\d{2}(:\d{2})?\s*(am|pm|sa|ch)?".to_string(),
-        r"(thứ (hai|ba|tư|năm|sáu|bảy)|chủ nhật),?".to_string(),
-        r"ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(\s+năm\s+\d{4})?".to_string(),
+        NUMERIC_DATE.to_string(),
+        TIME_OF_DAY.to_string(),
+        VI_WEEKDAY.to_string(),
+        VI_DATE.to_string(),
         r"\d+(\s*[-–]\s*\d+)?\s*(minutes?|mins|min|phút|นาที)(\s+(reading|read|đọc|อ่าน))?".to_string(),
         r"(reading time|read time|thời gian đọc)\s*:?".to_string(),
         r"(copyright|bản quyền)\s*(©|\(c\))?(\s*\d{4}(\s*[-–]\s*\d{4})?)?".to_string(),
@@ -161,19 +167,18 @@ fn is_metadata_line(line: &str) -> bool {
     rest.len() < line.len() && !rest.chars().any(|c| c.is_alphanumeric())
 }
 
-/// A date with or without a weekday, in the forms METADATA_PIECES knows.
+/// A date with or without a weekday.
 static DATE_PIECES: LazyLock<Regex> = LazyLock::new(|| {
     let pieces = [
         MONTH_NAME_DATES[0].to_string(),
         MONTH_NAME_DATES[1].to_string(),
-        r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}".to_string(),
-        r"((thứ (hai|ba|tư|năm|sáu|bảy)|chủ nhật),?\s*)?ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(\s+năm\s+\d{4})?".to_string(),
+        NUMERIC_DATE.to_string(),
+        format!(r"({VI_WEEKDAY}\s*)?{VI_DATE}"),
     ];
     Regex::new(&format!("(?i){}", pieces.join("|"))).expect("valid regex")
 });
 
-static TIME_PIECE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\d{1,2}[:h]\d{2}(:\d{2})?\s*(am|pm|sa|ch)?").expect("valid regex"));
+static TIME_PIECE: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!("(?i){TIME_OF_DAY}")).expect("valid regex"));
 
 /// A line that is one date and nothing else but a time and separators ("April 27, 2026", "27/04/2026 08:15").
 fn is_date_line(line: &str) -> bool {
