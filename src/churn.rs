@@ -13,7 +13,7 @@
 //! same order in one fetch of four; an article whose paragraphs are only moved is rarer than that). Pure: the
 //! fetching is the crawler's.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// The text an article is compared by: its title, then its body lines.
 pub fn comparable(title: &str, text: &str) -> String {
@@ -62,8 +62,8 @@ pub fn judge(stored: &str, first: &str, second: &str) -> Verdict {
     }
     let (s, a, b) = (counts(stored), counts(first), counts(second));
     let agreed = stable_new(&s, &a, std::slice::from_ref(&b));
-    let counters = DigitsMasked::of(&s);
-    if !agreed.is_empty() && agreed.iter().all(|line| counters.may_be_churn(line)) {
+    let stored_kinds = kinds(&s);
+    if !agreed.is_empty() && agreed.iter().all(|line| may_be_churn(line, &stored_kinds)) {
         Verdict::LookAgain
     } else if !agreed.is_empty() || more_gone_than_new(&s, &a, std::slice::from_ref(&b)) {
         Verdict::Edit
@@ -81,25 +81,15 @@ pub fn is_credible_alone(stored: &str, first: &str) -> bool {
         return false;
     }
     let (s, a) = (counts(stored), counts(first));
-    let new = minus(&a, &s);
-    let counters = DigitsMasked::of(&s);
-    new.keys().any(|line| !counters.may_be_churn(line)) || more_gone_than_new(&s, &a, &[])
+    let stored_kinds = kinds(&s);
+    minus(&a, &s).keys().any(|line| !may_be_churn(line, &stored_kinds)) || more_gone_than_new(&s, &a, &[])
 }
 
-/// The stored lines with every run of digits masked: a new line that matches one of them differs from a
-/// stored line only in its numbers, as a counter, a score or "5 minutes ago" does from one fetch to the next.
-struct DigitsMasked(HashSet<String>);
-
-impl DigitsMasked {
-    fn of(stored: &HashMap<&str, usize>) -> Self {
-        DigitsMasked(stored.keys().filter_map(|l| numbered(l)).collect())
-    }
-
-    /// Could two fetches have drawn this line alike by chance? A short line (where counters and dates live), or
-    /// a stored line with other numbers in it, of any length ("Updated 5 minutes ago by the Metro desk, …").
-    fn may_be_churn(&self, line: &str) -> bool {
-        line.chars().count() <= SHORT_LINE_CHARS || numbered(line).is_some_and(|kind| self.0.contains(&kind))
-    }
+/// Could two fetches have drawn this line alike by chance? A short line (where counters and dates live), or a
+/// line of a kind the stored text has: a stored line with other numbers in it, of any length ("Updated 5 minutes
+/// ago by the Metro desk, …"), as a counter, a score or a relative time differs from one fetch to the next.
+fn may_be_churn(line: &str, stored_kinds: &Kinds) -> bool {
+    line.chars().count() <= SHORT_LINE_CHARS || numbered(line).is_some_and(|kind| stored_kinds.contains_key(&kind))
 }
 
 /// `line` with each run of digits (any script's) as one `#`: "12 comments, 3 shares" and "9 comments, 10
@@ -174,7 +164,10 @@ fn stable_new<'a>(
 }
 
 /// The lines with numbers of a text, by kind ([`mask_digits`]), each kind's lines sorted.
-fn kinds<'a>(text: &HashMap<&'a str, usize>) -> HashMap<String, Vec<(&'a str, usize)>> {
+type Kinds<'a> = HashMap<String, Vec<(&'a str, usize)>>;
+
+/// A text's [`Kinds`].
+fn kinds<'a>(text: &HashMap<&'a str, usize>) -> Kinds<'a> {
     let mut out: HashMap<String, Vec<(&str, usize)>> = HashMap::new();
     for (line, n) in text {
         if let Some(kind) = numbered(line) {
