@@ -73,7 +73,10 @@ fn prefer_utf8_over(declared: &'static Encoding, bytes: &[u8]) -> bool {
 fn finish(bytes: &[u8], encoding: &'static Encoding, source: Source) -> Decoded {
     // decode_without_bom_handling: the BOM case is handled (and stripped) by the caller.
     let (text, _) = encoding.decode_without_bom_handling(bytes);
-    let text = crate::normalize::nfc(&text).into_owned();
+    let text = match crate::normalize::nfc(&text) {
+        std::borrow::Cow::Borrowed(_) => text.into_owned(),
+        std::borrow::Cow::Owned(normalized) => normalized,
+    };
     Decoded { text, encoding, source }
 }
 
