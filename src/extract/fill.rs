@@ -3,7 +3,7 @@
 //! through a missed edit in `../shared/tools/realsite.py` and kept because it helped both halves of the WCXB
 //! pages (ARCHITECTURE.md, scripts/README-bench.md).
 
-use super::candidates::{blocks_held, prefix, ProseRoot};
+use super::candidates::{blocks_held, holds, prefix, ProseRoot};
 use crate::normalize::normalize_line;
 
 /// A single paragraph before the story's body is most often its dek or a disclaimer, which the benchmarks'
@@ -33,7 +33,7 @@ pub(super) fn with_blocks_left_inside(root: &ProseRoot, text: &str, held: &[bool
     let mut put_back = 0;
     for &i in &inside {
         let anchor = (first..i).rev().find(|&j| held[j]).map(|j| prefix(&root.blocks[j], 40));
-        if let Some(at) = anchor.and_then(|p| normalized.iter().position(|l| l.contains(&p))) {
+        if let Some(at) = anchor.and_then(|p| normalized.iter().position(|l| holds(l, &p))) {
             after[at].push(&root.blocks[i].text);
             put_back += 1;
         }
@@ -56,7 +56,7 @@ pub(super) fn with_leading_blocks(scope: &ProseRoot, text: &str) -> (String, usi
     let mut lead: Vec<&str> = scope.blocks[..first]
         .iter()
         .rev()
-        .take_while(|b| b.paragraph && !b.in_chrome && !flat.contains(&prefix(b, 40)))
+        .take_while(|b| b.paragraph && !b.in_chrome && !holds(&flat, &prefix(b, 40)))
         .map(|b| b.text.as_str())
         .collect();
     if lead.len() < MIN_LEAD_PARAGRAPHS || lead.iter().map(|t| t.len()).sum::<usize>() > text.len() {
@@ -76,7 +76,7 @@ pub(super) fn with_faq_after(scope: &ProseRoot, text: &str) -> (String, usize) {
     let Some(last) = held.iter().rposition(|&h| h) else { return (text.to_string(), 0) };
     let answers: Vec<&str> = scope.blocks[last + 1..]
         .iter()
-        .filter(|b| b.in_faq && !b.in_chrome && !flat.contains(&prefix(b, 40)))
+        .filter(|b| b.in_faq && !b.in_chrome && !holds(&flat, &prefix(b, 40)))
         .map(|b| b.text.as_str())
         .collect();
     if answers.is_empty() || answers.iter().map(|t| t.len()).sum::<usize>() > text.len() {
