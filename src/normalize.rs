@@ -55,6 +55,30 @@ fn collapse_white_space(s: &str) -> String {
     out
 }
 
+/// The length in bytes of the UTF-8 character that starts with `lead`.
+pub(crate) fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0..0x80 => 1,
+        0xC0..0xE0 => 2,
+        0xE0..0xF0 => 3,
+        _ => 4,
+    }
+}
+
+/// Whether the UTF-8 of one character is white space as `char::is_whitespace` says (Unicode's White_Space:
+/// U+0009–U+000D, U+0020, U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000).
+pub(crate) fn is_white_space_utf8(utf8: &[u8]) -> bool {
+    matches!(
+        utf8,
+        [b'\t'..=b'\r' | b' ']
+            | [0xC2, 0x85 | 0xA0]
+            | [0xE1, 0x9A, 0x80]
+            | [0xE2, 0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF]
+            | [0xE2, 0x81, 0x9F]
+            | [0xE3, 0x80, 0x80]
+    )
+}
+
 /// Normalises a block of text: every line normalised, empty lines dropped, lines joined with `\n`.
 /// Paragraph boundaries survive as line breaks so that diffs stay readable.
 pub fn normalize_text(s: &str) -> String {
@@ -96,6 +120,17 @@ mod tests {
             let want = if c.is_whitespace() { "a b".to_string() } else { format!("a{c}b") };
             assert_eq!(normalize_line(&format!(" a{c}b ")), want, "{:?}", c);
             assert_eq!(normalize_line(&format!(" a{c}b\u{00A0}")), want, "{:?} beside a non-ASCII space", c);
+        }
+    }
+
+    /// The byte-wise white space is `char::is_whitespace`, for every character there is.
+    #[test]
+    fn white_space_on_the_bytes_is_char_is_whitespace_for_every_character() {
+        for c in (0..=0x10FFFF_u32).filter_map(char::from_u32) {
+            let mut utf8 = [0; 4];
+            let encoded = c.encode_utf8(&mut utf8);
+            assert_eq!(utf8_len(encoded.as_bytes()[0]), encoded.len(), "U+{:04X}", c as u32);
+            assert_eq!(is_white_space_utf8(encoded.as_bytes()), c.is_whitespace(), "U+{:04X}", c as u32);
         }
     }
 
