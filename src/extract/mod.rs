@@ -161,8 +161,7 @@ fn extract_traced(
     options: &Options,
     mut why: Option<&mut Explanation>,
 ) -> Result<Article, ExtractError> {
-    limits::check(html)?;
-    let doc = Document::from(html);
+    let doc = Document::from(limits::prepare(html)?.as_ref());
     let page = meta::PageMeta::read(&doc, page_url);
 
     for sel in &options.drop_selectors {
