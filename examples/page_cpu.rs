@@ -1,5 +1,5 @@
 //! CPU per page of the crawl's per-page work, without the network or the store: decode, then extract, on every
-//! `.html` file under a directory (for example a site `scripts/perf_bench.sh` generated). One thread; each
+//! `.html` or `.html.gz` file under a directory (for example a site `scripts/perf_bench.sh` generated). One thread; each
 //! stage timed on its own, the best of `--rounds` rounds; then both again with each page on a fresh thread of
 //! the sandbox's stack size, which is what the crawl did before its extraction threads were kept. A measure
 //! for profiling a change, not a benchmark of record.
@@ -7,6 +7,19 @@
 //!   cargo run --release --example page_cpu -- DIR [--rounds 3] [--limit N]
 
 use std::time::Instant;
+
+/// A page's bytes; `.html.gz` files (as the corpus keeps them) are unzipped.
+fn read(path: &std::path::Path) -> Vec<u8> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    if path.extension().is_some_and(|x| x == "gz") {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        out
+    } else {
+        bytes
+    }
+}
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -27,14 +40,14 @@ fn main() {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "html") {
+            } else if p.to_string_lossy().ends_with(".html") || p.to_string_lossy().ends_with(".html.gz") {
                 files.push(p);
             }
         }
     }
     files.sort();
     files.truncate(limit);
-    let pages: Vec<Vec<u8>> = files.iter().map(|p| std::fs::read(p).expect("a readable file")).collect();
+    let pages: Vec<Vec<u8>> = files.iter().map(|p| read(p)).collect();
     let options = presswatch::extract::Options::default();
     let (mut best_decode, mut best_extract) = (f64::MAX, f64::MAX);
     for _ in 0..rounds {
