@@ -1,8 +1,8 @@
-//! CPU per page of the crawl's per-page work, without the network or the store: decode, then extract, on every
-//! `.html` or `.html.gz` file under a directory (for example a site `scripts/perf_bench.sh` generated). One thread; each
-//! stage timed on its own, the best of `--rounds` rounds; then both again with each page on a fresh thread of
-//! the sandbox's stack size, which is what the crawl did before its extraction threads were kept. A measure
-//! for profiling a change, not a benchmark of record.
+//! CPU per page of the crawl's per-page work, without the network or the store: decode, then extract, on
+//! every `.html` or `.html.gz` file under a directory (for example a site `scripts/perf_bench.sh` generated).
+//! One thread; each stage timed on its own, the best of `--rounds` rounds; then both again with each page on a
+//! fresh thread of the sandbox's stack size, which is what the crawl did before its extraction threads were
+//! kept. A measure for profiling a change, not a benchmark of record.
 //!
 //!   cargo run --release --example page_cpu -- DIR [--rounds 3] [--limit N]
 
@@ -65,7 +65,7 @@ fn main() {
         best_extract = best_extract.min(t.elapsed().as_secs_f64());
         std::hint::black_box(chars);
     }
-    // The crawl's way: each page on a fresh thread with the sandbox's stack.
+    // As the crawl did before it kept its extraction threads: each page on a fresh thread with their stack.
     let mut best_threaded = f64::MAX;
     let options = std::sync::Arc::new(options);
     for _ in 0..rounds {

@@ -191,7 +191,7 @@ fn rewrite_xml_declaration(text: &str) -> String {
 }
 
 /// Byte offset of an ASCII needle, ignoring ASCII case.
-fn find_ascii_ci(hay: &str, needle: &str) -> Option<usize> {
+pub(crate) fn find_ascii_ci(hay: &str, needle: &str) -> Option<usize> {
     hay.as_bytes().windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 

@@ -143,7 +143,8 @@ pub fn prepare(html: &str) -> Result<Cow<'_, str>, ExtractError> {
             let close = find_end_tag(bytes, i, name).unwrap_or(bytes.len());
             let content = &bytes[i..close];
             let cuttable = match name {
-                b"script" => !contains_ignore_ascii_case(&bytes[start..end], b"json"),
+                // `start` and `end` are next to ASCII bytes ('<', '>'), so on character boundaries.
+                b"script" => crate::decode::find_ascii_ci(&html[start..end], "json").is_none(),
                 b"style" => true,
                 _ => false,
             };
@@ -200,10 +201,6 @@ fn tag_end(bytes: &[u8], from: usize) -> usize {
         let opens_value = before.is_some_and(|p| bytes[from + p] == b'=');
         j = if opens_value { memchr(bytes[k], &bytes[k + 1..]).map_or(bytes.len(), |q| k + 1 + q + 1) } else { k + 1 };
     }
-}
-
-fn contains_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
