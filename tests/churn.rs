@@ -144,3 +144,53 @@ fn without_a_confirming_fetch_a_counter_waits_and_a_changed_sentence_is_reported
     let text = s(&env.query(&["history", "1"])[1]["text"]).to_string();
     assert!(text.contains(EDITED) && text.contains("1111 lượt đọc"), "{text}");
 }
+
+/// A site that serves one of a few renders at random can serve the same one several times running: a change
+/// only in numbers must be seen alike by every one of five fetches, and the first that differs ends it as churn.
+/// A figure that every fetch shows changed is an edit.
+#[test]
+fn a_number_drawn_alike_four_times_is_churn_when_the_fifth_differs_and_one_all_five_show_is_an_edit() {
+    let server = Server::start();
+    // The renders to serve, in order; the last one again once they run out. A multiple of 3 keeps the read-most
+    // list in its stored order, so only the counter line differs.
+    let queue = Arc::new(std::sync::Mutex::new(std::collections::VecDeque::from([0])));
+    let served = Arc::new(AtomicUsize::new(0));
+    {
+        let (queue, served) = (queue.clone(), served.clone());
+        server.route_fn("/tin/hoi-nghi.html", move |_, _| {
+            served.fetch_add(1, Ordering::SeqCst);
+            let mut q = queue.lock().unwrap();
+            let n = if q.len() > 1 { q.pop_front().unwrap() } else { q[0] };
+            Resp::html(render(n, false))
+        });
+    }
+    let rss = format!(
+        "<rss version=\"2.0\"><channel><title>t</title><item><title>Hội nghị</title><link>{}</link></item></channel></rss>",
+        server.url("/tin/hoi-nghi.html")
+    );
+    server.route("/rss", Resp::new("application/rss+xml", rss));
+    let env = TestEnv::new(&[FeedSpec::new("site", &server.url("/rss")).recheck(&["1h", "2h"])], "");
+    assert_eq!(env.once().events("article.new").len(), 1);
+    let stored = s(&env.show("1")["text"]).to_string();
+    assert!(stored.contains("1000 lượt đọc và 3 bình luận"), "{stored}");
+
+    // Four fetches draw the same counter, the fifth another: churn, after five fetches.
+    *queue.lock().unwrap() = [3, 3, 3, 3, 6].into();
+    assert_eq!(env.run(&["recheck", "1"]).code, 0);
+    let before = served.load(Ordering::SeqCst);
+    let run = env.once();
+    assert!(run.events("article.edited").is_empty(), "{}", run.stdout);
+    assert_eq!(served.load(Ordering::SeqCst) - before, 5, "the first fetch and four that must agree");
+    assert_eq!(s(&env.show("1")["text"]), stored);
+
+    // Every fetch shows the same new figures: an edit, after the same five fetches.
+    *queue.lock().unwrap() = [9].into();
+    assert_eq!(env.run(&["recheck", "1"]).code, 0);
+    let before = served.load(Ordering::SeqCst);
+    let run = env.once();
+    let edits = run.events("article.edited");
+    assert_eq!(edits.len(), 1, "{}", run.stdout);
+    assert_eq!(served.load(Ordering::SeqCst) - before, 5);
+    let text = s(&env.query(&["history", "1"])[1]["text"]).to_string();
+    assert!(text.contains("1333 lượt đọc và 12 bình luận"), "{text}");
+}

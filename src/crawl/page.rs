@@ -124,8 +124,9 @@ impl Crawler {
     /// A page whose text differs from the stored text it is compared with (`stored`, from
     /// [`Crawler::compared_with`]) is fetched once more: what differs between the two fetches is live-page churn
     /// (counters, rails, "5 minutes ago"), and unless both agree on a change ([`churn::judge`]) the
-    /// page is observed with the compared text, as unchanged. When they agree only on short lines (where
-    /// counters live, and two fetches can draw the same digits), a third fetch must agree too. Each fetch's
+    /// page is observed with the compared text, as unchanged. When they agree only on short lines or numbers (where
+    /// counters live, and fetches can draw the same digits), more fetches must agree too, up to
+    /// [`churn::DOUBTFUL_CHANGE_FETCHES`] in all. Each fetch's
     /// place among the requests in flight is given up for the next one's (holding both could take every place).
     async fn confirmed(
         &self,
@@ -138,19 +139,31 @@ impl Crawler {
         let Some((title, text, hash)) = stored else { return (article, in_flight) };
         let stored = churn::comparable(&title, &text);
         let first = churn::comparable(&article.title, &article.text);
-        // No further opinion (the fetch failed, under load most often): a changed sentence stands (a missed edit
-        // is worse than a doubtful one); a change only in counters waits for the next check to be confirmed.
-        let (real, in_flight) = match self.fetch_again(url, plan, in_flight).await {
-            None => (churn::is_credible_alone(&stored, &first), self.fetcher.hold().await),
-            Some((b, in_flight)) => match churn::judge(&stored, &first, &b) {
-                churn::Verdict::Churn => (false, in_flight),
-                churn::Verdict::Edit => (true, in_flight),
-                // What the two agree on is only what churn draws alike: without a third opinion it waits too.
-                churn::Verdict::LookAgain => match self.fetch_again(url, plan, in_flight).await {
-                    None => (false, self.fetcher.hold().await),
-                    Some((c, in_flight)) => (churn::is_real_edit_among(&stored, &first, &[&b, &c]), in_flight),
-                },
-            },
+        let mut later: Vec<String> = Vec::new();
+        let mut in_flight = in_flight;
+        let real = 'judged: {
+            for _ in 0..churn::DOUBTFUL_CHANGE_FETCHES {
+                match self.fetch_again(url, plan, in_flight).await {
+                    // No further opinion (the fetch failed, under load most often). With none at all, a changed
+                    // sentence stands (a missed edit is worse than a doubtful one); a change only in counters, or
+                    // one the fetches so far agree on only in what churn draws alike, waits for the next check.
+                    None => {
+                        in_flight = self.fetcher.hold().await;
+                        break 'judged later.is_empty() && churn::is_credible_alone(&stored, &first);
+                    }
+                    Some((next, held)) => {
+                        in_flight = held;
+                        later.push(next);
+                    }
+                }
+                let views: Vec<&str> = later.iter().map(String::as_str).collect();
+                match churn::judge(&stored, &first, &views) {
+                    churn::Verdict::Churn => break 'judged false,
+                    churn::Verdict::Edit => break 'judged true,
+                    churn::Verdict::LookAgain => {}
+                }
+            }
+            false // not reached: with that many later fetches the judge decides
         };
         if real {
             (article, in_flight)
