@@ -9,10 +9,10 @@
 //!
 //! A change all fetches agree on only in short lines, or only in the numbers of stored lines, is looked at again,
 //! until [`DOUBTFUL_CHANGE_FETCHES`] later fetches agree (random digits drawn from a few renders come out alike
-//! twice in a row one time in three; a real edit comes out alike every time). Lines are compared as multisets: the same lines in a new order
-//! are no edit, however many fetches show that order (a rail of which two teasers are kept comes out in the
-//! same order in one fetch of four; an article whose paragraphs are only moved is rarer than that). Pure: the
-//! fetching is the crawler's.
+//! twice in a row one time in three; a real edit comes out alike every time). Lines are compared as multisets:
+//! the same lines in a new order are no edit, however many fetches show that order (a rail of which two teasers
+//! are kept comes out in the same order in one fetch of four; an article whose paragraphs are only moved is
+//! rarer than that). Pure: the fetching is the crawler's.
 
 use std::collections::HashMap;
 

@@ -41,6 +41,16 @@ fn render(n: usize, edited: bool) -> String {
     )
 }
 
+/// The site's feed, one item linking the page each test serves, and a store that re-checks it on `recheck`.
+fn feed_of_the_page(server: &Server, recheck: &[&str]) -> TestEnv {
+    let rss = format!(
+        "<rss version=\"2.0\"><channel><title>t</title><item><title>Hội nghị</title><link>{}</link></item></channel></rss>",
+        server.url("/tin/hoi-nghi.html")
+    );
+    server.route("/rss", Resp::new("application/rss+xml", rss));
+    TestEnv::new(&[FeedSpec::new("site", &server.url("/rss")).recheck(recheck)], "")
+}
+
 #[test]
 fn churn_inside_the_article_is_no_edit_and_an_edit_among_churn_is_one() {
     let server = Server::start();
@@ -53,12 +63,7 @@ fn churn_inside_the_article_is_no_edit_and_an_edit_among_churn_is_one() {
             Resp::html(render(n, edited.load(Ordering::SeqCst)))
         });
     }
-    let rss = format!(
-        "<rss version=\"2.0\"><channel><title>t</title><item><title>Hội nghị</title><link>{}</link></item></channel></rss>",
-        server.url("/tin/hoi-nghi.html")
-    );
-    server.route("/rss", Resp::new("application/rss+xml", rss));
-    let env = TestEnv::new(&[FeedSpec::new("site", &server.url("/rss")).recheck(&["1h"])], "");
+    let env = feed_of_the_page(&server, &["1h"]);
 
     let first = env.once();
     assert_eq!(first.events("article.new").len(), 1, "{}", first.stdout);
@@ -114,12 +119,7 @@ fn without_a_confirming_fetch_a_counter_waits_and_a_changed_sentence_is_reported
             Resp::html(page)
         });
     }
-    let rss = format!(
-        "<rss version=\"2.0\"><channel><title>t</title><item><title>Hội nghị</title><link>{}</link></item></channel></rss>",
-        server.url("/tin/hoi-nghi.html")
-    );
-    server.route("/rss", Resp::new("application/rss+xml", rss));
-    let env = TestEnv::new(&[FeedSpec::new("site", &server.url("/rss")).recheck(&["1h", "2h"])], "");
+    let env = feed_of_the_page(&server, &["1h", "2h"]);
     assert_eq!(env.once().events("article.new").len(), 1);
     let stored = s(&env.show("1")["text"]).to_string();
 
@@ -164,12 +164,7 @@ fn a_number_drawn_alike_four_times_is_churn_when_the_fifth_differs_and_one_all_f
             Resp::html(render(n, false))
         });
     }
-    let rss = format!(
-        "<rss version=\"2.0\"><channel><title>t</title><item><title>Hội nghị</title><link>{}</link></item></channel></rss>",
-        server.url("/tin/hoi-nghi.html")
-    );
-    server.route("/rss", Resp::new("application/rss+xml", rss));
-    let env = TestEnv::new(&[FeedSpec::new("site", &server.url("/rss")).recheck(&["1h", "2h"])], "");
+    let env = feed_of_the_page(&server, &["1h", "2h"]);
     assert_eq!(env.once().events("article.new").len(), 1);
     let stored = s(&env.show("1")["text"]).to_string();
     assert!(stored.contains("1000 lượt đọc và 3 bình luận"), "{stored}");

@@ -1190,8 +1190,9 @@ fn passes_over_three_sites_report_every_new_article_edit_and_copy_exactly_once()
     // Requests: every page once per pass that needed it (re-checks go where the page was fetched from, so
     // A2's canonical URL is never requested) and once more in each pass that found its text changed (the
     // second fetch that tells an edit from churn: A1, B1, C2 and C3 were edited once; A3 twice, each time only
-    // in a number, which takes churn::DOUBTFUL_CHANGE_FETCHES = 4 more fetches that all agree), each feed once per pass, robots.txt once per site in each pass
-    // that fetched pages from it, and site B's feed went out gzip-compressed.
+    // in a number, which takes churn::DOUBTFUL_CHANGE_FETCHES = 4 more fetches that all agree), each feed once
+    // per pass, robots.txt once per site in each pass that fetched pages from it, and site B's feed went out
+    // gzip-compressed.
     for site in [&a, &b, &c] {
         assert_eq!(site.server.count("/robots.txt"), 4, "{}", site.chrome.name);
     }
