@@ -23,7 +23,10 @@ pub const PROSE_MIN_CHARS: u32 = 50;
 const PROSE_MAX_LINK_SHARE: f64 = 0.3;
 
 /// Elements whose content is never text.
-pub const NON_TEXT_TAGS: &[&str] = &["script", "style", "noscript", "template", "svg", "math", "head", "title"];
+/// A `<textarea>` holds form input: a "republish this story" box holds the whole story again as escaped HTML,
+/// and counted as prose it made the story itself look like a small part of the page (WCXB 0329).
+pub const NON_TEXT_TAGS: &[&str] =
+    &["script", "style", "noscript", "template", "svg", "math", "head", "title", "textarea"];
 
 /// Elements that start a block of text of their own.
 const BLOCK_TAGS: &[&str] = &[

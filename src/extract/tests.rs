@@ -424,3 +424,22 @@ fn the_dates_of_an_events_list_are_kept_and_a_pages_own_date_line_is_not() {
     assert!(!a.text.contains("2026"), "{}", a.text);
     assert_eq!(a.content_hash, b.content_hash);
 }
+
+/// WCXB 0329: the story sits in a "sidebar-content" wrapper (a chrome name, kept by the prose guard while it
+/// holds most of the page's prose), and a "republish this story" box holds the whole story again, as escaped
+/// HTML in a `<textarea>`. Counted as prose, the copy made the story a minority of the page: the wrapper was
+/// dropped and the box's guidelines taken as the article, so every edit of the story went unseen.
+#[test]
+fn a_textarea_copy_of_the_story_is_not_prose_and_does_not_outweigh_it() {
+    let body: String = EN_PARAS.iter().map(|p| format!("<p>{p}</p>")).collect();
+    let escaped = body.replace('<', "&lt;").replace('>', "&gt;");
+    let page = format!(
+        "<html><head><title>{EN_TITLE}</title></head><body><div class=\"layout\"><h1>{EN_TITLE}</h1>\
+         <div class=\"sidebar-content\">{body}</div><div class=\"republish-modal\"><div class=\"cc-policy\">\
+         <p>We are happy for our stories to be shared, and encourage you to republish our articles for your audience.</p>\
+         <p>Please credit us and our writers, and include a link back to either our home page or the article URL.</p>\
+         <textarea>{escaped}</textarea></div></div></div></body></html>"
+    );
+    let a = hash_of(&page);
+    assert_eq!(a.text, EN_PARAS.join("\n"));
+}
