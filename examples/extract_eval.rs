@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --example extract_eval -- [--corpus DIR] [--threads N] [--peer DIR] [--out FILE]
-//!     [--only ID] [--half a|b]
+//!     [--only ID] [--half a|b] [--texts DIR]
 //! ```
 //!
 //! Sets (read from `../shared/corpus` by default; a missing set is reported, not an error):
@@ -18,7 +18,8 @@
 //! `--peer DIR` reads another extractor's texts from `DIR/<set>-<mode>.json` (`{id: text}`; e.g. Python
 //! trafilatura's `default` and `prec` modes, written by `scripts/peer_texts.py`) and reports them scored the same
 //! way, with the pages where presswatch is below 0.5 while the best peer mode reaches 0.9 ("disasters").
-//! `--out FILE` writes every page's scores as JSON lines, to compare two runs.
+//! `--out FILE` writes every page's scores as JSON lines, to compare two runs; `--texts DIR` writes every page's
+//! extracted text (or its error) to `DIR/<set>-<id>.txt` and the truth beside it as `.truth`, to diff two runs.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -63,6 +64,7 @@ fn main() {
     let mut corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("shared").join("corpus");
     let mut threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let (mut peer, mut out, mut only, mut half) = (None::<PathBuf>, None::<PathBuf>, None::<String>, None::<char>);
+    let mut texts_dir = None::<PathBuf>;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -72,8 +74,9 @@ fn main() {
             "--out" => out = Some(it.next().expect("--out FILE").into()),
             "--only" => only = Some(it.next().expect("--only ID")),
             "--half" => half = it.next().and_then(|h| h.chars().next()),
+            "--texts" => texts_dir = Some(it.next().expect("--texts DIR").into()),
             _ => {
-                eprintln!("usage: extract_eval [--corpus DIR] [--threads N] [--peer DIR] [--out FILE] [--only ID] [--half a|b]");
+                eprintln!("usage: extract_eval [--corpus DIR] [--threads N] [--peer DIR] [--out FILE] [--only ID] [--half a|b] [--texts DIR]");
                 std::process::exit(2);
             }
         }
@@ -223,6 +226,14 @@ fn main() {
                     theirs / ours
                 ));
             }
+        }
+    }
+    if let Some(dir) = texts_dir {
+        std::fs::create_dir_all(&dir).expect("create --texts DIR");
+        for (p, t) in pages.iter().zip(&texts) {
+            let text = t.as_ref().map_or_else(|e| format!("(refused: {e})"), Clone::clone);
+            std::fs::write(dir.join(format!("{}-{}.txt", p.set, p.id)), text).expect("write --texts");
+            std::fs::write(dir.join(format!("{}-{}.truth", p.set, p.id)), &p.truth).expect("write --texts");
         }
     }
     if let Some(out) = out {

@@ -280,15 +280,26 @@ TRAF=
 if [[ -n ${BENCH_SKIP_TRAFILATURA:-} ]]; then
     say "(d) trafilatura: skipped (BENCH_SKIP_TRAFILATURA)"
 else
-    if ! python3 -c 'import trafilatura' 2>/dev/null; then
-        say "(d) trafilatura is not installed: installing it now (python3 -m pip install trafilatura)"
-        python3 -m pip install -q trafilatura >"$RUN/pip.log" 2>&1 || say "pip install failed (see $RUN/pip.log)"
+    # The Python that has trafilatura: $PYTHON, else the measuring tools' venv (/tmp/peers), else python3, where it
+    # is installed with the HTML cleaner its jusText fallback imports (lxml 5.2 split it out).
+    PY=${PYTHON:-}
+    if [[ -z $PY ]]; then
+        for c in /tmp/peers/bin/python python3; do
+            if "$c" -c 'import trafilatura' 2>/dev/null; then PY=$c; break; fi
+        done
     fi
-    TRAF_BIN=$(command -v trafilatura || true)
-    if python3 -c 'import trafilatura' 2>/dev/null && [[ -n $TRAF_BIN ]]; then
-        TRAF_VER=$(python3 -c 'import trafilatura; print(trafilatura.__version__)')
+    if [[ -z $PY ]]; then
+        PY=python3
+        say "(d) trafilatura is not installed: installing it now (python3 -m pip install trafilatura lxml_html_clean)"
+        "$PY" -m pip install -q trafilatura lxml_html_clean >"$RUN/pip.log" 2>&1 || say "pip install failed (see $RUN/pip.log)"
+    fi
+    # The console script sits beside the interpreter that has the module (a pyenv shim made by a fresh install is
+    # not on PATH until `pyenv rehash`).
+    TRAF_BIN=$("$PY" -c 'import os, sys; p = os.path.join(os.path.dirname(sys.executable), "trafilatura"); print(p if os.access(p, os.X_OK) else "")' 2>/dev/null || true)
+    if "$PY" -c 'import trafilatura' 2>/dev/null && [[ -n $TRAF_BIN ]]; then
+        TRAF_VER=$("$PY" -c 'import trafilatura; print(trafilatura.__version__)')
         # Its defaults, with no pause between requests to one domain and its private-address guard off.
-        python3 - "$RUN/trafilatura.cfg" <<'EOF'
+        "$PY" - "$RUN/trafilatura.cfg" <<'EOF'
 import configparser, os, sys, trafilatura
 cfg = configparser.ConfigParser()
 cfg.read(os.path.join(os.path.dirname(trafilatura.__file__), "settings.cfg"))
@@ -439,7 +450,7 @@ pw1, pw2, tr, cu = T["pw1"], T["pw2"], T["traf"], T["curl"]
 checks = []
 if pw1 and tr:
     r = tr["wall"] / pw1["wall"]
-    checks.append((f"trafilatura wall / presswatch first pass wall = {r:.1f}x", "target >= 4x (aim 10x)", r >= 4))
+    checks.append((f"trafilatura wall / presswatch first pass wall = {r:.1f}x", "target >= 10x (issue 9)", r >= 10))
     checks.append((f"trafilatura CPU / presswatch first pass CPU = {tr['cpu'] / pw1['cpu']:.1f}x", "(information)", None))
 if pw1 and pw2:
     r = pw2["wall"] / pw1["wall"]
@@ -448,8 +459,12 @@ if pw1:
     limit = 150 if n <= 2000 else 250
     rss = max(pw1["rss_mb"], pw2["rss_mb"] if pw2 else 0)
     checks.append((f"presswatch peak RSS = {rss:.0f} MB", f"target < {limit} MB", rss < limit))
-    checks.append((f"store per article / extracted text = {per_article / max(avg_text, 1):.2f}x", "target < 2x",
-                   per_article < 2 * avg_text))
+    if os.environ.get("BENCH_KEEP_HTML", "true") == "false":
+        checks.append((f"store per article / extracted text = {per_article / max(avg_text, 1):.2f}x", "target < 2x",
+                       per_article < 2 * avg_text))
+    else:  # each version's page is kept too (zstd): the < 2x target is for BENCH_KEEP_HTML=false
+        checks.append((f"store per article / extracted text = {per_article / max(avg_text, 1):.2f}x",
+                       "(information: pages kept)", None))
 if pw1 and cu:
     checks.append((f"presswatch first pass / curl floor wall = {pw1['wall'] / cu['wall']:.1f}x", "(information)", None))
 for what, target, ok in checks:
