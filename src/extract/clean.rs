@@ -274,6 +274,11 @@ fn chrome_reason(node: &NodeRef, name: &str) -> Option<String> {
     if !(is_chrome_name(&class) || is_chrome_name(&id)) {
         return None;
     }
+    // Syntax highlighters name the parts of code, not of the page: highlight.js's "hljs-comment", Prism's
+    // "token comment" and "token tag". A code sample's comments are article text (WCXB 0437 lost 43% of its text).
+    if node.ancestors_it(None).any(|a| a.node_name().is_some_and(|n| matches!(n.as_ref(), "pre" | "code"))) {
+        return None;
+    }
     // An element is often several things at once: Drupal's body is "field field-name-body ...
     // field-label-hidden", SB Nation's "l-sidebar-fixed l-segment l-article-body-segment", NY Post's
     // "entry-content entry-content-read-more", HubSpot's id "hs_cos_wrapper_post_body" with class "..._meta_field".

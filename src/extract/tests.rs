@@ -443,3 +443,24 @@ fn a_textarea_copy_of_the_story_is_not_prose_and_does_not_outweigh_it() {
     let a = hash_of(&page);
     assert_eq!(a.text, EN_PARAS.join("\n"));
 }
+
+/// WCXB 0437: highlight.js names a code comment's span "hljs-comment" and Prism "token comment"; read as a
+/// page's comment section, every comment of the code samples was dropped, and an edit there went unseen. Inside
+/// `<pre>` and `<code>`, class names are the highlighter's; a comment section outside them is still chrome.
+#[test]
+fn comments_inside_a_code_sample_are_article_text() {
+    let page = |comment: &str| {
+        let paras: String = EN_PARAS.iter().map(|p| format!("<p>{p}</p>")).collect();
+        format!(
+            "<html><head><title>{EN_TITLE}</title></head><body><article><h1>{EN_TITLE}</h1>{paras}\
+             <pre><code><span class=\"hljs-comment\"># {comment}</span>\ngit add --all\n\
+             <span class=\"token comment\">// show the log</span>\ngit log</code></pre>\
+             <div class=\"comments\"><p>A reader wrote that this is the best guide to the matter that they have read.</p></div>\
+             </article></body></html>"
+        )
+    };
+    let a = hash_of(&page("stage every file"));
+    let code = "# stage every file\ngit add --all\n// show the log\ngit log";
+    assert_eq!(a.text, format!("{}\n{code}", EN_PARAS.join("\n")));
+    assert_ne!(a.content_hash, hash_of(&page("stage the files named")).content_hash);
+}
