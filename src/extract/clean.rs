@@ -261,6 +261,25 @@ fn is_collapsed_panel(node: &NodeRef) -> bool {
     })
 }
 
+/// An id made from the element's own words ("backlinkos-best-free-and-paid-seo-tools" on a heading of that
+/// name, "have-the-right-tools-handy" on a list item, Sphinx's "sharing-with-a-single-developer" on the section
+/// under that heading): an anchor to link to, not the name of a part of the page. Every word of it is a word of
+/// the element's text, and there are at least five: a rail's heading makes short ids ("related-stories",
+/// "related-products-and-services"), which stay chrome.
+fn is_anchor_of_own_text(node: &NodeRef, id: &str) -> bool {
+    let words: Vec<&str> = id.split(['-', '_']).filter(|w| w.chars().any(char::is_alphabetic)).collect();
+    if words.len() < ANCHOR_MIN_WORDS {
+        return false;
+    }
+    // Text node by text node: a heading's last word and the next paragraph's first are two words.
+    let text =
+        node.descendants_it().filter(|d| d.is_text()).map(|d| d.text().to_lowercase()).collect::<Vec<_>>().join(" ");
+    let text_words: HashSet<&str> = text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    words.iter().all(|w| text_words.contains(w.to_lowercase().as_str()))
+}
+
+const ANCHOR_MIN_WORDS: usize = 5;
+
 /// Is this element chrome, and why. `name` is its tag name.
 fn chrome_reason(node: &NodeRef, name: &str) -> Option<String> {
     if is_chrome_element_named(node, name) {
@@ -271,7 +290,7 @@ fn chrome_reason(node: &NodeRef, name: &str) -> Option<String> {
     }
     let class = node.attr("class").unwrap_or_default();
     let id = node.attr("id").unwrap_or_default();
-    if !(is_chrome_name(&class) || is_chrome_name(&id)) {
+    if !(is_chrome_name(&class) || (is_chrome_name(&id) && !is_anchor_of_own_text(node, &id))) {
         return None;
     }
     // Syntax highlighters name the parts of code, not of the page: highlight.js's "hljs-comment", Prism's

@@ -464,3 +464,21 @@ fn comments_inside_a_code_sample_are_article_text() {
     assert_eq!(a.text, format!("{}\n{code}", EN_PARAS.join("\n")));
     assert_ne!(a.content_hash, hash_of(&page("stage the files named")).content_hash);
 }
+
+/// An id made from an element's own words is an anchor, not a role: "have-the-right-tools-handy" on a section of
+/// a guide (WCXB 4192), Sphinx's "sharing-with-a-single-developer" (the Readability set's mercurial page lost
+/// half its text). A rail named after its short heading ("related-stories") is still chrome.
+#[test]
+fn an_id_spelt_from_the_elements_own_words_is_an_anchor_not_chrome() {
+    let tools =
+        "You will need a spade, a rake and gloves; keep them clean and dry between uses, and sharpen the spade.";
+    let rail = "Another story about gardens in the city that readers liked very much this week, by our reporter.";
+    let paras: String = EN_PARAS.iter().map(|p| format!("<p>{p}</p>")).collect();
+    let page = format!(
+        "<html><head><title>{EN_TITLE}</title></head><body><article><h1>{EN_TITLE}</h1>{paras}\
+         <section id=\"have-the-right-tools-handy\"><h2>Have the right tools handy</h2><p>{tools}</p></section>\
+         <section id=\"related-stories\"><h2>Related stories</h2><p>{rail}</p></section></article></body></html>"
+    );
+    let a = hash_of(&page);
+    assert_eq!(a.text, format!("{}\nHave the right tools handy\n{tools}", EN_PARAS.join("\n")));
+}
