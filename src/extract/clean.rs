@@ -267,7 +267,8 @@ fn is_collapsed_panel(node: &NodeRef) -> bool {
 /// the element's text, and there are at least five: a rail's heading makes short ids ("related-stories",
 /// "related-products-and-services"), which stay chrome.
 fn is_anchor_of_own_text(node: &NodeRef, id: &str) -> bool {
-    let words: Vec<&str> = id.split(['-', '_']).filter(|w| w.chars().any(char::is_alphabetic)).collect();
+    let words: Vec<&str> =
+        id.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().any(char::is_alphabetic)).collect();
     if words.len() < ANCHOR_MIN_WORDS {
         return false;
     }

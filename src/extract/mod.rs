@@ -33,7 +33,7 @@ pub use lines::is_chrome_line;
 /// The extractor's version, stamped on every stored version of an article. Raise it whenever a change to
 /// extraction can change the text or hash of a page that did not change, so that stored articles are
 /// re-extracted from their kept page before they are compared (an upgrade must not report edits).
-pub const EXTRACTOR_VERSION: u32 = 8;
+pub const EXTRACTOR_VERSION: u32 = 9;
 
 /// The extracted article, normalised.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
