@@ -16,12 +16,9 @@ if [ ! -d "$corpus" ]; then
     echo "the corpus is missing at $corpus: nothing to measure (it lives in ../shared/corpus)"
     exit 1
 fi
-py="${PYTHON:-}"
-if [ -z "$py" ]; then
-    for c in /tmp/peers/bin/python python3; do
-        if "$c" -c "import trafilatura" 2>/dev/null; then py="$c"; break; fi
-    done
-fi
+# shellcheck source=scripts/peer_python.sh
+. "$root/scripts/peer_python.sh"
+py=$(peer_python)
 peer="${PEER_DIR:-$root/target/peer-texts}"
 cargo build --quiet --release --example extract_eval
 cargo build --quiet --release

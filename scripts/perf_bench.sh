@@ -280,14 +280,11 @@ TRAF=
 if [[ -n ${BENCH_SKIP_TRAFILATURA:-} ]]; then
     say "(d) trafilatura: skipped (BENCH_SKIP_TRAFILATURA)"
 else
-    # The Python that has trafilatura: $PYTHON, else the measuring tools' venv (/tmp/peers), else python3, where it
-    # is installed with the HTML cleaner its jusText fallback imports (lxml 5.2 split it out).
-    PY=${PYTHON:-}
-    if [[ -z $PY ]]; then
-        for c in /tmp/peers/bin/python python3; do
-            if "$c" -c 'import trafilatura' 2>/dev/null; then PY=$c; break; fi
-        done
-    fi
+    # The Python that has trafilatura (scripts/peer_python.sh); else python3, where it is installed with the HTML
+    # cleaner its jusText fallback imports (lxml 5.2 split it out).
+    # shellcheck source=scripts/peer_python.sh
+    . "$ROOT/scripts/peer_python.sh"
+    PY=$(peer_python)
     if [[ -z $PY ]]; then
         PY=python3
         say "(d) trafilatura is not installed: installing it now (python3 -m pip install trafilatura lxml_html_clean)"
@@ -459,12 +456,11 @@ if pw1:
     limit = 150 if n <= 2000 else 250
     rss = max(pw1["rss_mb"], pw2["rss_mb"] if pw2 else 0)
     checks.append((f"presswatch peak RSS = {rss:.0f} MB", f"target < {limit} MB", rss < limit))
+    store = f"store per article / extracted text = {per_article / max(avg_text, 1):.2f}x"
     if os.environ.get("BENCH_KEEP_HTML", "true") == "false":
-        checks.append((f"store per article / extracted text = {per_article / max(avg_text, 1):.2f}x", "target < 2x",
-                       per_article < 2 * avg_text))
+        checks.append((store, "target < 2x", per_article < 2 * avg_text))
     else:  # each version's page is kept too (zstd): the < 2x target is for BENCH_KEEP_HTML=false
-        checks.append((f"store per article / extracted text = {per_article / max(avg_text, 1):.2f}x",
-                       "(information: pages kept)", None))
+        checks.append((store, "(information: pages kept)", None))
 if pw1 and cu:
     checks.append((f"presswatch first pass / curl floor wall = {pw1['wall'] / cu['wall']:.1f}x", "(information)", None))
 for what, target, ok in checks:
