@@ -118,12 +118,17 @@ const TIME_OF_DAY: &str = r"\d{1,2}[:h]\d{2}(:\d{2})?\s*(am|pm|sa|ch)?";
 const VI_WEEKDAY: &str = r"(thứ (hai|ba|tư|năm|sáu|bảy)|chủ nhật),?";
 const VI_DATE: &str = r"ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(\s+năm\s+\d{4})?";
 
+/// A month's name or its abbreviation, in English and in the languages of Western Europe that write dates with
+/// month names ("Nov.", "novembro", "dic", "März", "août", "Ago"): the prefixes below followed by any letters.
+/// Words such as "set" or "out" read as months only inside a date's pattern (a day and a year beside them).
+const MONTH: &str = r"(jan|feb|f[eé]v|mar|m[aä]r|maa|apr|abr|avr|may|mai|mei|mag|jun|jui|giu|jul|lug|aug|ago|ao[uû]|sep|set|oct|okt|ott|out|nov|dec|d[eé]c|dez|dic|ene|gen)[a-zà-ÿ]*\.?";
+
 static MONTH_NAME_DATES: LazyLock<[String; 2]> = LazyLock::new(|| {
-    let month = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?";
+    let month = MONTH;
     let weekday = r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?";
     [
         format!(r"({weekday}\s+)?{month}\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}"),
-        format!(r"({weekday}\s+)?\d{{1,2}}(st|nd|rd|th)?\s+{month},?\s+\d{{4}}"),
+        format!(r"({weekday}\s+)?\d{{1,2}}(st|nd|rd|th|\.)?\s+(de\s+)?{month},?\s+(de\s+)?\d{{4}}"),
     ]
 });
 
@@ -135,11 +140,14 @@ static METADATA_PIECES: LazyLock<Regex> = LazyLock::new(|| {
         MONTH_NAME_DATES[0].to_string(),
         MONTH_NAME_DATES[1].to_string(),
         NUMERIC_DATE.to_string(),
-        TIME_OF_DAY.to_string(),
+        // A time with its zone's abbreviation ("12:04AM ET", "11:28 AMT"), and a time with a year ("15:23 2019").
+        format!(r"{TIME_OF_DAY}(?-i:\s*[A-Z]{{1,4}}\b)?(\s*\d{{4}}\b)?"),
+        // A month and a day without a year ("November 20"), on the line of a page's timestamp.
+        format!(r"{MONTH}\s+\d{{1,2}}(st|nd|rd|th)?\b"),
         VI_WEEKDAY.to_string(),
         VI_DATE.to_string(),
-        r"\d+(\s*[-–]\s*\d+)?\s*(minutes?|mins|min|phút|นาที)(\s+(reading|read|đọc|อ่าน))?".to_string(),
-        r"(reading time|read time|thời gian đọc)\s*:?".to_string(),
+        r"\d+(\s*[-–]\s*\d+)?\s*(minutes?|mins|min|minutos?|minuti|minuten|phút|นาที)(\s+(reading|read|de leitura|de lectura|de lecture|đọc|อ่าน))?".to_string(),
+        r"(reading time|read time|tempo de leitura|tiempo de lectura|temps de lecture|tempo di lettura|lesezeit|leestijd|thời gian đọc)\s*:?".to_string(),
         r"(copyright|bản quyền)\s*(©|\(c\))?(\s*\d{4}(\s*[-–]\s*\d{4})?)?".to_string(),
         r"©\s*(\d{4}(\s*[-–]\s*\d{4})?)?".to_string(),
         r"(all rights reserved|bảo lưu mọi quyền)\.?".to_string(),
@@ -151,7 +159,7 @@ static METADATA_PIECES: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static COPYRIGHT_NOTICE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\W*(©|\(c\)\s*\d{4}|copyright\s*(©|\(c\)|\d{4})|bản quyền\s*(©|thuộc))").expect("valid regex")
+    Regex::new(r"(?i)^\W*(©|\(c\)\s*\d{4}|copyright\s*(©|\(c\)|@|\d{4})|bản quyền\s*(©|thuộc))").expect("valid regex")
 });
 
 /// A line of metadata pieces only (see METADATA_PIECES) and a piece that is not a plain number.
@@ -210,6 +218,13 @@ static DATE_TIME_ONLY: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
+/// A reading time ("5 min read", "Tempo de leitura: 1 minuto"): a short line that holds one is a byline
+/// ("Bridgestone Team | 5 min read"), whatever else it names.
+static READING_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b\d+(\s*[-–]\s*\d+)?\s*(min|mins|minutes?)\.?\s+(read|reading)\b|\b(reading time|read time|tempo de leitura|tiempo de lectura|temps de lecture|tempo di lettura|lesezeit|leestijd|thời gian đọc)\b")
+        .expect("valid regex")
+});
+
 static FOLLOW_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(theo dõi|follow us|follow|ติดตาม|关注|關注|フォロー|팔로우)\b").expect("valid regex")
 });
@@ -234,7 +249,7 @@ pub fn is_chrome_line(line: &str) -> bool {
     if chars > 80 {
         return false;
     }
-    if chars <= 60 && FOLLOW_PREFIX.is_match(line) {
+    if chars <= 60 && (FOLLOW_PREFIX.is_match(line) || READING_TIME.is_match(line)) {
         return true;
     }
     if CREDIT_PREFIX.is_match(line) || DATE_TIME_ONLY.is_match(line) || is_metadata_line(line) {
@@ -321,6 +336,16 @@ mod tests {
             "Tel: +84 24 3826 3545",
             "Thứ Ba, 27/11/2026 08:15 (GMT+7)",
             "12th March 2025",
+            "November 19, 2019 12:04AM ET",
+            "November 20, 2019 - 11:28 AMT",
+            "November 20",
+            "15:23 2019",
+            "02 Ago 2017",
+            "10 de março de 2018",
+            "3. Dezember 2025",
+            "Tempo de leitura: 1 minuto",
+            "Bridgestone Team | 5 min read",
+            "Copyright @ 2019 The New Arab.",
             "•",
             "| · |",
             "* * *",
@@ -347,6 +372,9 @@ mod tests {
             "Copyright law protects the 2025 edition of the book.",
             "Call (800) 677-7887 to book a free consultation with our team.",
             "March 1, 2024 was the day the law came into force.",
+            "1a etapa: 10 de março – Interlagos",
+            "Set 2 of 5",
+            "How long does it take to read a 5 min read article on a phone at night",
         ] {
             assert!(!is_chrome_line(l), "{l} should be kept");
         }
