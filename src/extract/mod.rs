@@ -24,6 +24,7 @@ mod fill;
 mod limits;
 mod lines;
 mod meta;
+mod rail;
 mod render;
 pub mod sandbox;
 mod verdict;
@@ -33,7 +34,7 @@ pub use lines::is_chrome_line;
 /// The extractor's version, stamped on every stored version of an article. Raise it whenever a change to
 /// extraction can change the text or hash of a page that did not change, so that stored articles are
 /// re-extracted from their kept page before they are compared (an upgrade must not report edits).
-pub const EXTRACTOR_VERSION: u32 = 9;
+pub const EXTRACTOR_VERSION: u32 = 10;
 
 /// The extracted article, normalised.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -178,6 +179,7 @@ fn extract_traced(
         w.dropped_elements.extend(removed);
     }
 
+    let headlines = rail::linked_headlines(&doc);
     let (prose_root, semantic) = candidates::prose_candidates(&doc);
     let pick = candidates::readability(doc, page_url)?;
     let Some(chosen) = candidates::choose(prose_root.as_ref(), semantic.as_ref(), pick.as_ref()) else {
@@ -191,7 +193,7 @@ fn extract_traced(
     let title = meta::choose_title(&normalize_line(readability_title), &page.headings, page.site_name.as_deref());
     let normalized = normalize_text(&chosen.text);
     let dated_list = lines::dated_list_lines(&normalized);
-    let mut text = normalized
+    let mut kept: Vec<&str> = normalized
         .lines()
         .filter(|l| {
             let reason = if lines::is_chrome_line(l) && !dated_list.contains(l) {
@@ -204,8 +206,14 @@ fn extract_traced(
             }
             reason.is_none()
         })
-        .collect::<Vec<_>>()
-        .join("\n");
+        .collect();
+    let rail = rail::trailing_rail(&kept, &headlines);
+    for l in kept.drain(kept.len() - rail..) {
+        if let Some(w) = why.as_deref_mut() {
+            w.dropped_lines.push(format!("{l}  (a rail of other pages' headlines after the article)"));
+        }
+    }
+    let mut text = kept.join("\n");
     // Many templates repeat the headline as the first line of the body; count it once.
     if let Some(rest) = text.strip_prefix(title.as_str()) {
         if rest.is_empty() || rest.starts_with('\n') {

@@ -486,3 +486,51 @@ fn an_id_spelt_from_the_elements_own_words_is_an_anchor_not_chrome() {
     let kept = format!("Have the right tools handy\n{tools}\nThe Child Tax Credit (CTC)\n{credit}");
     assert_eq!(a.text, format!("{}\n{kept}", EN_PARAS.join("\n")));
 }
+
+/// realchurn's false edits on WCXB 0036 and 0154: inside the story's container, under a class name that says
+/// nothing, a rail of teaser cards (a picture linked beside a heading, an excerpt, a label with a date) that
+/// the live site re-orders and re-dates on every request. The text is the story alone, and two renders of the
+/// rail hash alike.
+#[test]
+fn a_rail_of_teasers_inside_the_story_container_is_not_article_text() {
+    let teasers = [
+        ("/a.html", "Floods close the coastal road again", "The road was shut at dawn after the river rose.", "12.18.2025"),
+        ("/b.html", "Schools reopen in the district after the storm", "Pupils returned on Monday morning.", "12.17.2025"),
+        ("/c.html", "The port expects more ships this year", "Trade grew by a tenth last year.", "12.16.2025"),
+        ("/d.html", "A new bridge for the ring road", "Work starts in the spring.", "12.15.2025"),
+    ];
+    let page = |order: &[usize], day: u32| {
+        let cards: String = order
+            .iter()
+            .map(|&i| {
+                let (href, title, excerpt, date) = teasers[i];
+                let date = date.replace("2025", &format!("20{day}"));
+                format!("<div class=x-item><a href={href}><img src=p.jpg></a><span>Blog post {date}</span><h3>{title}</h3><p>{excerpt}</p></div>")
+            })
+            .collect();
+        let body: String = EN_PARAS.iter().map(|p| format!("<p>{p}</p>")).collect();
+        format!(
+            "<html><head><title>{EN_TITLE}</title></head><body><main><article><h1>{EN_TITLE}</h1>{body}\
+             <div class=x-block><h2>Information hub</h2>{cards}</div></article></main></body></html>"
+        )
+    };
+    let first = hash_of(&page(&[0, 1, 2, 3], 25));
+    assert_eq!(first.text, EN_PARAS.join("\n"));
+    let second = hash_of(&page(&[3, 1, 0, 2], 26));
+    assert_eq!(second.content_hash, first.content_hash);
+    // A reading list of the story's own, links that open elsewhere, stays.
+    let sources = [
+        "The ministry's trade figures for the year",
+        "The text of the cooperation agreement signed in Bangkok",
+        "The regional trade report of the development bank",
+    ];
+    let links: String =
+        sources.iter().map(|s| format!("<li><a href=https://example.org/{} target=_blank>{s}</a></li>", s.len())).collect();
+    let body: String = EN_PARAS.iter().map(|p| format!("<p>{p}</p>")).collect();
+    let html = format!(
+        "<html><head><title>{EN_TITLE}</title></head><body><article><h1>{EN_TITLE}</h1>{body}<p>Sources:</p>\
+         <ul>{links}</ul></article></body></html>"
+    );
+    let expected: Vec<&str> = EN_PARAS.iter().copied().chain(["Sources:"]).chain(sources).collect();
+    assert_eq!(hash_of(&html).text, expected.join("\n"));
+}

@@ -1,0 +1,212 @@
+//! A rail of other pages' headlines at the end of the text ("Read next", "Trending", "Information hub"): the
+//! teasers a template puts after the story, inside the container the story was taken from. Each teaser is a
+//! headline linked to another page, often with its excerpt and a date or a counter below it. The truths leave
+//! them out, and they are what churns from one request to the next (the rail's order, its dates, its counts),
+//! so a kept rail reads as an edit on a live page.
+
+use std::collections::HashSet;
+
+use dom_query::{Document, NodeRef};
+
+use super::render::text_of;
+use crate::normalize::normalize_line;
+
+/// The fewest linked headlines that make the end of a text a rail.
+const MIN_TEASERS: usize = 3;
+/// A line of at most this many characters may sit in a rail between its teasers: a section's heading, a date,
+/// a label ("Blog post"), a button ("Register").
+const RAIL_SHORT_LINE: usize = 60;
+/// A teaser has at most this many lines besides its headline (an excerpt, a date, a label, a button): more
+/// lines in a row are the story's own (a table, a list, a code sample).
+const MAX_GAP: usize = 3;
+/// A teaser's excerpt, right below its linked headline, is at most this long.
+const EXCERPT_MAX_CHARS: usize = 400;
+/// A link's text is a headline from this many characters (shorter ones are buttons and labels: "Register");
+/// a card's heading is a headline whatever its length ("SEO 101").
+const HEADLINE_MIN_CHARS: usize = 12;
+/// Short lines just before a rail's first headline that go with it: its heading, the first teaser's label.
+const LEAD_LINES: usize = 2;
+/// Image links look this many ancestors up for the heading of their teaser card.
+const CARD_DEPTH: usize = 3;
+
+/// The headlines of the page's links to other pages, as lines of text (normalised): a link's own text, line by
+/// line, and the heading of a card whose link holds only a picture.
+pub fn linked_headlines(doc: &Document) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for link in doc.select("a[href]").nodes() {
+        let href = link.attr("href").unwrap_or_default();
+        let href = href.trim();
+        if href.is_empty() || href.starts_with('#') || has_scheme(href, &["javascript:", "mailto:", "tel:"]) {
+            continue;
+        }
+        // A link that opens a new window or that the page disowns (a product, a tool, a source) is a reference
+        // of the story's own, as in a list of things to buy or to read; the site's rails link to its own pages.
+        let rel = link.attr("rel").unwrap_or_default().to_ascii_lowercase();
+        let target = link.attr("target").unwrap_or_default();
+        if target.trim().eq_ignore_ascii_case("_blank")
+            || ["external", "nofollow", "sponsored", "ugc"].iter().any(|r| rel.split_whitespace().any(|w| w == *r))
+        {
+            continue;
+        }
+        let mut any = false;
+        for line in text_of(link).lines() {
+            let line = normalize_line(line);
+            if line.chars().count() >= HEADLINE_MIN_CHARS {
+                out.insert(line);
+                any = true;
+            }
+        }
+        if !any {
+            if let Some(heading) = card_heading(link) {
+                out.insert(heading);
+            }
+        }
+    }
+    out
+}
+
+fn has_scheme(href: &str, schemes: &[&str]) -> bool {
+    schemes.iter().any(|s| href.get(..s.len()).is_some_and(|p| p.eq_ignore_ascii_case(s)))
+}
+
+/// The heading of the card an image link stands in (`<div class="card"><a><img></a><h3>Title</h3>…`).
+fn card_heading(link: &NodeRef) -> Option<String> {
+    let mut node = link.parent()?;
+    for _ in 0..CARD_DEPTH {
+        let heading = node
+            .descendants_it()
+            .find(|d| d.node_name().is_some_and(|n| matches!(n.as_ref(), "h2" | "h3" | "h4" | "h5" | "h6")))
+            .map(|h| normalize_line(&h.text()));
+        if let Some(h) = heading.filter(|h| h.chars().any(char::is_alphanumeric)) {
+            return Some(h);
+        }
+        node = node.parent()?;
+    }
+    None
+}
+
+/// Is this line a headline linked to another page ("Related: <headline>" too)?
+fn is_linked_headline(line: &str, headlines: &HashSet<String>) -> bool {
+    headlines.contains(line)
+        || line.split_once(": ").is_some_and(|(label, rest)| label.chars().count() <= 20 && headlines.contains(rest))
+}
+
+/// How many lines at the end of `lines` are a rail of teasers: a run of linked headlines, the excerpts right
+/// below them and short lines (dates, labels, buttons) that holds at least MIN_TEASERS headlines, with up to
+/// LEAD_LINES short lines just before its first headline (the rail's heading, a label), and no more than the
+/// text before it. 0 when the text does not end in a rail.
+pub fn trailing_rail(lines: &[&str], headlines: &HashSet<String>) -> usize {
+    if headlines.is_empty() || lines.is_empty() {
+        return 0;
+    }
+    let linked: Vec<bool> = lines.iter().map(|l| is_linked_headline(l, headlines)).collect();
+    let short = |i: usize| lines[i].chars().count() <= RAIL_SHORT_LINE;
+    let (mut teasers, mut first_teaser, mut gap) = (0, lines.len(), 0);
+    for i in (0..lines.len()).rev() {
+        let excerpt = i > 0 && linked[i - 1] && lines[i].chars().count() <= EXCERPT_MAX_CHARS;
+        if linked[i] {
+            teasers += 1;
+            first_teaser = i;
+            gap = 0;
+            continue;
+        }
+        gap += 1;
+        if (!short(i) && !excerpt) || gap > MAX_GAP {
+            break;
+        }
+    }
+    if teasers < MIN_TEASERS {
+        return 0;
+    }
+    let mut start = first_teaser;
+    while start > 0 && first_teaser - start < LEAD_LINES && short(start - 1) && !linked[start - 1] {
+        start -= 1;
+    }
+    let rail_chars: usize = lines[start..].iter().map(|l| l.len()).sum();
+    let kept_chars: usize = lines[..start].iter().map(|l| l.len()).sum();
+    if kept_chars < rail_chars {
+        return 0;
+    }
+    lines.len() - start
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STORY: [&str; 3] = [
+        "The regional council met on Monday to decide the budget for roads and schools in the district, and it \
+         agreed to spend more on both than it did last year.",
+        "Teachers said the new classrooms would be ready before the rains, though the builders have not yet been \
+         chosen and the plans are still with the ministry.",
+        "The council will meet again next month to hear from the builders and from the parents' association.",
+    ];
+
+    fn page(after: &str) -> Document {
+        let story: String = STORY.iter().map(|p| format!("<p>{p}</p>")).collect();
+        Document::from(format!("<html><body><article>{story}{after}</article></body></html>").as_str())
+    }
+
+    fn text_lines(after_lines: &[&str]) -> Vec<String> {
+        STORY.iter().chain(after_lines).map(|l| l.to_string()).collect()
+    }
+
+    /// WCXB pages 0078, 0154 and 4524 (realchurn's false edits): after the story, teaser cards of other pages,
+    /// each a linked headline (or a picture linked beside a heading), its excerpt and its date. The rail goes
+    /// with its heading; the story stays whole.
+    #[test]
+    fn a_rail_of_teasers_after_the_story_is_cut_with_its_heading() {
+        let cards = "<h2>Read next</h2>\
+            <div class=card><h3><a href=/a>Floods close the coastal road again</a></h3><p>The road was shut at dawn.</p><span>Dec 28, 2025</span></div>\
+            <div class=card><a href=/b><img src=b.jpg></a><h3>Schools reopen after the storm</h3><p>Pupils returned on Monday.</p><span>Dec 27, 2025</span></div>\
+            <div class=card><h3><a href=/c>The port expects more ships this year</a></h3><p>Trade grew by a tenth.</p><span>Dec 26, 2025</span></div>";
+        let doc = page(cards);
+        let headlines = linked_headlines(&doc);
+        let lines = text_lines(&[
+            "Read next",
+            "Floods close the coastal road again",
+            "The road was shut at dawn.",
+            "Dec 28, 2025",
+            "Schools reopen after the storm",
+            "Pupils returned on Monday.",
+            "Dec 27, 2025",
+            "The port expects more ships this year",
+            "Trade grew by a tenth.",
+            "Dec 26, 2025",
+        ]);
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        assert_eq!(trailing_rail(&refs, &headlines), 10);
+    }
+
+    /// Two linked headlines are not a rail, a link inside a sentence is not a headline, and a story that ends in
+    /// its own paragraphs keeps them all.
+    #[test]
+    fn a_story_ending_in_its_own_paragraphs_or_two_links_keeps_them() {
+        let doc = page(
+            "<p>See also: <a href=/a>Floods close the coastal road again</a></p>\
+             <p><a href=/b>Schools reopen after the storm</a></p>",
+        );
+        let headlines = linked_headlines(&doc);
+        let two = text_lines(&["See also: Floods close the coastal road again", "Schools reopen after the storm"]);
+        let refs: Vec<&str> = two.iter().map(String::as_str).collect();
+        assert_eq!(trailing_rail(&refs, &headlines), 0);
+        let refs: Vec<&str> = STORY.to_vec();
+        assert_eq!(trailing_rail(&refs, &headlines), 0);
+        // Fragment, mail and script links are not other pages.
+        let doc = page("<a href=#top>Back to the top of the page</a><a href=mailto:x@y.z>Write to the newsroom</a>");
+        assert!(linked_headlines(&doc).is_empty());
+    }
+
+    /// A rail longer than the story before it is not cut: the text is a list page, or the story was not found.
+    #[test]
+    fn a_rail_longer_than_the_text_before_it_is_left_alone() {
+        let links: String =
+            (0..12).map(|i| format!("<p><a href=/s{i}>Another story about the district, number {i}</a></p>")).collect();
+        let doc = page(&links);
+        let headlines = linked_headlines(&doc);
+        let rail: Vec<String> = (0..12).map(|i| format!("Another story about the district, number {i}")).collect();
+        let mut lines: Vec<&str> = vec![STORY[0]];
+        lines.extend(rail.iter().map(String::as_str));
+        assert_eq!(trailing_rail(&lines, &headlines), 0);
+    }
+}
