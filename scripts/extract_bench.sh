@@ -32,6 +32,12 @@ if [ -n "$py" ]; then
         "$py" "$root/../shared/tools/wcxb.py" --bin target/release/presswatch 2>"$root/target/wcxb-report.json" | tail -n 1
         echo "(WCXB's report, with the worst pages: target/wcxb-report.json)"
     fi
+    if [ -f "$root/../shared/tools/realchurn.py" ]; then
+        # The hash alone under live-page churn, one `extract` a render (the stop check runs it on 150 pages).
+        "$py" "$root/../shared/tools/realchurn.py" --bin target/release/presswatch --limit 150 2>/dev/null | tail -n 1
+        "$py" "$root/../shared/tools/realchurn.py" --bin target/release/presswatch 2>"$root/target/realchurn-report.json" | tail -n 1
+        echo "(realchurn's report, with each false edit: target/realchurn-report.json)"
+    fi
 else
     echo "no Python with trafilatura (pip install trafilatura): presswatch only"
     target/release/examples/extract_eval --corpus "$corpus"
