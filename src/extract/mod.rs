@@ -213,6 +213,12 @@ fn extract_traced(
             w.dropped_lines.push(format!("{l}  (a rail of other pages' headlines after the article)"));
         }
     }
+    let call = rail::trailing_call_to_subscribe(&kept);
+    for l in kept.drain(kept.len() - call..) {
+        if let Some(w) = why.as_deref_mut() {
+            w.dropped_lines.push(format!("{l}  (a newsletter box closing the text)"));
+        }
+    }
     let mut text = kept.join("\n");
     // Many templates repeat the headline as the first line of the body; count it once.
     if let Some(rest) = text.strip_prefix(title.as_str()) {

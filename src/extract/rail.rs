@@ -6,7 +6,10 @@
 
 use std::collections::HashSet;
 
+use std::sync::LazyLock;
+
 use dom_query::{Document, NodeRef};
+use regex::Regex;
 
 use super::render::text_of;
 use crate::normalize::normalize_line;
@@ -20,7 +23,7 @@ const RAIL_SHORT_LINE: usize = 60;
 /// lines in a row are the story's own (a table, a list, a code sample).
 const MAX_GAP: usize = 3;
 /// A teaser's excerpt, right below its linked headline, is at most this long.
-const EXCERPT_MAX_CHARS: usize = 400;
+const EXCERPT_MAX_CHARS: usize = 800;
 /// A link's text is a headline from this many characters (shorter ones are buttons and labels: "Register");
 /// a card's heading is a headline whatever its length ("SEO 101").
 const HEADLINE_MIN_CHARS: usize = 12;
@@ -130,6 +133,33 @@ pub fn trailing_rail(lines: &[&str], headlines: &HashSet<String>) -> usize {
     lines.len() - start
 }
 
+/// A call to subscribe: a line that begins with one ("Sign up to our newsletter", "Subscribe"), or that asks to
+/// sign up or subscribe to a newsletter, an inbox or an e-mail, in several languages.
+static CALL_TO_SUBSCRIBE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\W*(sign[- ]?up|subscribe|join our (newsletter|mailing list)|đăng ký nhận|สมัครรับ|abonnez-vous|inscrivez-vous|suscr[ií]bete|inscreva-se|assine)\b|\b(sign[- ]?up|subscribe|đăng ký|abonnieren)\b.{0,60}\b(newsletter|inbox|e-?mail|bản tin)|\bdelivered (straight |right )?to your inbox\b",
+    )
+    .expect("valid regex")
+});
+/// A call to subscribe is cut only from the last lines of a text, and only when it is no longer than this: a
+/// story's own sentence that mentions a newsletter is longer, or is followed by more of the story.
+const CALL_MAX_CHARS: usize = 300;
+/// How far from the end a call to subscribe is looked for: the call, then a field's label or a button.
+const CALL_TAIL_LINES: usize = 3;
+
+/// How many lines at the end of `lines` are a newsletter box: from a call to subscribe among the last
+/// CALL_TAIL_LINES lines to the end, when what follows the call is short (a field's label, a button). 0 when
+/// there is none.
+pub fn trailing_call_to_subscribe(lines: &[&str]) -> usize {
+    let from = lines.len().saturating_sub(CALL_TAIL_LINES);
+    let Some(call) = (from..lines.len()).find(|&i| CALL_TO_SUBSCRIBE.is_match(lines[i])) else { return 0 };
+    let after_is_short = lines[call + 1..].iter().all(|l| l.chars().count() <= RAIL_SHORT_LINE);
+    if call == 0 || lines[call].chars().count() > CALL_MAX_CHARS || !after_is_short {
+        return 0;
+    }
+    lines.len() - call
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +225,26 @@ mod tests {
         // Fragment, mail and script links are not other pages.
         let doc = page("<a href=#top>Back to the top of the page</a><a href=mailto:x@y.z>Write to the newsroom</a>");
         assert!(linked_headlines(&doc).is_empty());
+    }
+
+    /// WCXB 0213 (a realchurn false edit: its coupon's figure churns) and 0589: a newsletter box closing the
+    /// text goes; a story's own last sentence that mentions a newsletter stays.
+    #[test]
+    fn a_call_to_subscribe_closing_the_text_is_cut() {
+        let with = |tail: &[&'static str]| -> Vec<&'static str> {
+            STORY.iter().copied().chain(tail.iter().copied()).collect()
+        };
+        let boxed = with(&[
+            "Sign-up to get VIP early access to new art collections, all to your inbox... PLUS a 10%OFF coupon",
+            "Subscribe",
+        ]);
+        assert_eq!(trailing_call_to_subscribe(&boxed), 2);
+        assert_eq!(trailing_call_to_subscribe(&with(&["Sign up to our newsletter"])), 1);
+        assert_eq!(trailing_call_to_subscribe(&with(&["Đăng ký nhận bản tin mỗi sáng"])), 1);
+        let own = with(&["To learn more about the fund, sign up for our platform on our home page."]);
+        assert_eq!(trailing_call_to_subscribe(&own), 0);
+        let followed = with(&["Subscribe to the newsletter for more.", STORY[0]]);
+        assert_eq!(trailing_call_to_subscribe(&followed), 0);
     }
 
     /// A rail longer than the story before it is not cut: the text is a list page, or the story was not found.

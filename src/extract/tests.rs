@@ -494,8 +494,18 @@ fn an_id_spelt_from_the_elements_own_words_is_an_anchor_not_chrome() {
 #[test]
 fn a_rail_of_teasers_inside_the_story_container_is_not_article_text() {
     let teasers = [
-        ("/a.html", "Floods close the coastal road again", "The road was shut at dawn after the river rose.", "12.18.2025"),
-        ("/b.html", "Schools reopen in the district after the storm", "Pupils returned on Monday morning.", "12.17.2025"),
+        (
+            "/a.html",
+            "Floods close the coastal road again",
+            "The road was shut at dawn after the river rose.",
+            "12.18.2025",
+        ),
+        (
+            "/b.html",
+            "Schools reopen in the district after the storm",
+            "Pupils returned on Monday morning.",
+            "12.17.2025",
+        ),
         ("/c.html", "The port expects more ships this year", "Trade grew by a tenth last year.", "12.16.2025"),
         ("/d.html", "A new bridge for the ring road", "Work starts in the spring.", "12.15.2025"),
     ];
@@ -524,8 +534,10 @@ fn a_rail_of_teasers_inside_the_story_container_is_not_article_text() {
         "The text of the cooperation agreement signed in Bangkok",
         "The regional trade report of the development bank",
     ];
-    let links: String =
-        sources.iter().map(|s| format!("<li><a href=https://example.org/{} target=_blank>{s}</a></li>", s.len())).collect();
+    let links: String = sources
+        .iter()
+        .map(|s| format!("<li><a href=https://example.org/{} target=_blank>{s}</a></li>", s.len()))
+        .collect();
     let body: String = EN_PARAS.iter().map(|p| format!("<p>{p}</p>")).collect();
     let html = format!(
         "<html><head><title>{EN_TITLE}</title></head><body><article><h1>{EN_TITLE}</h1>{body}<p>Sources:</p>\
