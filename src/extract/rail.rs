@@ -227,7 +227,7 @@ mod tests {
         assert!(linked_headlines(&doc).is_empty());
     }
 
-    /// WCXB 0213 (a realchurn false edit: its coupon's figure churns) and 0589: a newsletter box closing the
+    /// WCXB 0213 (a realchurn false edit: its coupon's figure churns) and 4589: a newsletter box closing the
     /// text goes; a story's own last sentence that mentions a newsletter stays.
     #[test]
     fn a_call_to_subscribe_closing_the_text_is_cut() {
