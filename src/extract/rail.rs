@@ -152,9 +152,12 @@ const CALL_TAIL_LINES: usize = 3;
 /// there is none.
 pub fn trailing_call_to_subscribe(lines: &[&str]) -> usize {
     let from = lines.len().saturating_sub(CALL_TAIL_LINES);
-    let Some(call) = (from..lines.len()).find(|&i| CALL_TO_SUBSCRIBE.is_match(lines[i])) else { return 0 };
+    // The length first: the pattern's Unicode word boundaries make a long paragraph slow to search.
+    let is_call =
+        |l: &str| l.len() <= 4 * CALL_MAX_CHARS && l.chars().count() <= CALL_MAX_CHARS && CALL_TO_SUBSCRIBE.is_match(l);
+    let Some(call) = (from..lines.len()).find(|&i| is_call(lines[i])) else { return 0 };
     let after_is_short = lines[call + 1..].iter().all(|l| l.chars().count() <= RAIL_SHORT_LINE);
-    if call == 0 || lines[call].chars().count() > CALL_MAX_CHARS || !after_is_short {
+    if call == 0 || !after_is_short {
         return 0;
     }
     lines.len() - call
