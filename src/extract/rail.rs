@@ -29,6 +29,9 @@ const EXCERPT_MAX_CHARS: usize = 800;
 const HEADLINE_MIN_CHARS: usize = 12;
 /// Short lines just before a rail's first headline that go with it: its heading, the first teaser's label.
 const LEAD_LINES: usize = 2;
+/// A card is small: the search for its heading stops after this many nodes, so that a page of many picture
+/// links costs a bounded amount per link (an ancestor three levels up may be the whole page).
+const CARD_NODES: usize = 64;
 /// Image links look this many ancestors up for the heading of their teaser card.
 const CARD_DEPTH: usize = 3;
 
@@ -78,6 +81,7 @@ fn card_heading(link: &NodeRef) -> Option<String> {
     for _ in 0..CARD_DEPTH {
         let heading = node
             .descendants_it()
+            .take(CARD_NODES)
             .find(|d| d.node_name().is_some_and(|n| matches!(n.as_ref(), "h2" | "h3" | "h4" | "h5" | "h6")))
             .map(|h| normalize_line(&h.text()));
         if let Some(h) = heading.filter(|h| h.chars().any(char::is_alphanumeric)) {
