@@ -2,7 +2,8 @@
 //! teasers a template puts after the story, inside the container the story was taken from. Each teaser is a
 //! headline linked to another page, often with its excerpt and a date or a counter below it. The truths leave
 //! them out, and they are what churns from one request to the next (the rail's order, its dates, its counts),
-//! so a kept rail reads as an edit on a live page.
+//! so a kept rail reads as an edit on a live page. A newsletter box closing the text ("Sign up to our
+//! newsletter", a coupon's percentage) is cut for the same reasons.
 
 use std::collections::HashSet;
 
