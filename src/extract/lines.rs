@@ -120,8 +120,15 @@ const VI_DATE: &str = r"ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(\s+năm\s+\d{4})?";
 
 /// A month's name or its abbreviation, in English and in the languages of Western Europe that write dates with
 /// month names ("Nov.", "novembro", "dic", "März", "août", "Ago"): the prefixes below followed by any letters.
-/// Words such as "set" or "out" read as months only inside a date's pattern (a day and a year beside them).
-const MONTH: &str = r"(jan|feb|f[eé]v|mar|m[aä]r|maa|apr|abr|avr|may|mai|mei|mag|jun|jui|giu|jul|lug|aug|ago|ao[uû]|sep|set|oct|okt|ott|out|nov|dec|d[eé]c|dez|dic|ene|gen)[a-zà-ÿ]*\.?";
+/// Words such as "set" or "out" read as months only inside a date's pattern, with a day and a year beside them.
+const MONTH: &str = r"(jan|feb|f[eé]v|mar|m[aä]r|maa|apr|abr|avr|may|mai|mei|mag|jun|jui|giu|jul|lug|aug|ago|ao[uû]|sep|set|oct|okt|ott|out|nov|dec|d[eé]c|dez|dic|ene|gen)[a-zà-öø-ÿ]*\.?";
+/// An English month's name or its usual abbreviation, whole: a date without a year ("November 20") is read
+/// only with these, since "Set 2", "Mayor 12" or "Mario 64" would otherwise read as one.
+const ENGLISH_MONTH: &str = r"(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?";
+
+/// "November 20", "Dec. 3rd": a date without a year.
+static YEARLESS_DATE: LazyLock<String> =
+    LazyLock::new(|| format!(r"(?-u:\b){ENGLISH_MONTH}\s+\d{{1,2}}(st|nd|rd|th)?(?-u:\b)"));
 
 static MONTH_NAME_DATES: LazyLock<[String; 2]> = LazyLock::new(|| {
     let month = MONTH;
@@ -145,7 +152,7 @@ static METADATA_PIECES: LazyLock<Regex> = LazyLock::new(|| {
         // A time with its zone's abbreviation ("12:04AM ET", "11:28 AMT"), and a time with a year ("15:23 2019").
         format!(r"{TIME_OF_DAY}(?-i:\s*[A-Z]{{1,4}}(?-u:\b))?(\s*\d{{4}}(?-u:\b))?"),
         // A month and a day without a year ("November 20"), on the line of a page's timestamp.
-        format!(r"{MONTH}\s+\d{{1,2}}(st|nd|rd|th)?(?-u:\b)"),
+        YEARLESS_DATE.to_string(),
         VI_WEEKDAY.to_string(),
         VI_DATE.to_string(),
         r"\d+(\s*[-–]\s*\d+)?\s*(minutes?|mins|min|minutos?|minuti|minuten|phút|นาที)(\s+(reading|read|de leitura|de lectura|de lecture|đọc|อ่าน))?".to_string(),
@@ -184,6 +191,7 @@ static DATE_PIECES: LazyLock<Regex> = LazyLock::new(|| {
         MONTH_NAME_DATES[1].to_string(),
         NUMERIC_DATE.to_string(),
         format!(r"({VI_WEEKDAY}\s*)?{VI_DATE}"),
+        YEARLESS_DATE.to_string(),
     ];
     Regex::new(&format!("(?i){}", pieces.join("|"))).expect("valid regex")
 });
@@ -220,8 +228,8 @@ static DATE_TIME_ONLY: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-/// A reading time ("5 min read", "Tempo de leitura: 1 minuto"): a short line that holds one is a byline
-/// ("Bridgestone Team | 5 min read"), whatever else it names.
+/// A reading time ("5 min read", "Tempo de leitura: 1 minuto"): a short line that holds one, with its number,
+/// is a byline ("Bridgestone Team | 5 min read"), whatever else it names.
 static READING_TIME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)\d+(\s*[-–]\s*\d+)?\s*(min|mins|minutes?)\.?\s+(read|reading)(?-u:\b)|(?-u:\b)(reading time|read time|tempo de leitura|tiempo de lectura|temps de lecture|tempo di lettura|lesezeit|leestijd|thời gian đọc)")
         .expect("valid regex")
@@ -251,7 +259,8 @@ pub fn is_chrome_line(line: &str) -> bool {
     if chars > 80 {
         return false;
     }
-    if chars <= 60 && (FOLLOW_PREFIX.is_match(line) || READING_TIME.is_match(line)) {
+    let reading_time = READING_TIME.is_match(line) && line.chars().any(|c| c.is_ascii_digit());
+    if chars <= 60 && (FOLLOW_PREFIX.is_match(line) || reading_time) {
         return true;
     }
     if CREDIT_PREFIX.is_match(line) || DATE_TIME_ONLY.is_match(line) || is_metadata_line(line) {
@@ -299,6 +308,10 @@ mod tests {
         assert!(dated_list_lines(two).is_empty(), "a page's own dates");
         let three = format!("{two}\nAnother item\nApril 27, 2026\nMay 5, 2026");
         assert_eq!(dated_list_lines(&three).len(), 3);
+        // A timeline's headings without a year are a dated list too, kept though each alone reads as a stamp.
+        let timeline = "March 3\nThe bill is tabled.\nMarch 10\nThe committee hears it.\nApril 2\nThe vote.";
+        assert_eq!(dated_list_lines(timeline).len(), 3);
+        assert!(is_chrome_line("March 3"));
     }
 
     #[test]
@@ -376,7 +389,11 @@ mod tests {
             "March 1, 2024 was the day the law came into force.",
             "1a etapa: 10 de março – Interlagos",
             "Set 2 of 5",
-            "How long does it take to read a 5 min read article on a phone at night",
+            "Set 2",
+            "Mario 64",
+            "Mayor 12",
+            "Reading time matters for kids",
+            "Why read time is down",
         ] {
             assert!(!is_chrome_line(l), "{l} should be kept");
         }

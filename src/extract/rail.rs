@@ -28,22 +28,29 @@ const EXCERPT_MAX_CHARS: usize = 800;
 /// A link's text is a headline from this many characters (shorter ones are buttons and labels: "Register");
 /// a card's heading is a headline whatever its length ("SEO 101").
 const HEADLINE_MIN_CHARS: usize = 12;
-/// Short lines just before a rail's first headline that go with it: its heading, the first teaser's label.
+/// Short lines just before a rail's first headline that go with it: its heading, the first teaser's label (not a
+/// sentence: "Reporting by Jane Doe." is the story's).
 const LEAD_LINES: usize = 2;
 /// A card is small: the search for its heading stops after this many nodes, so that a page of many picture
 /// links costs a bounded amount per link (an ancestor three levels up may be the whole page).
 const CARD_NODES: usize = 64;
+/// At most this many picture links are looked at for their card's heading: the rest of a gallery adds nothing.
+const MAX_CARDS: usize = 200;
+/// A card's heading is at most this long.
+const CARD_HEADING_MAX_CHARS: usize = 300;
 /// Image links look this many ancestors up for the heading of their teaser card.
 const CARD_DEPTH: usize = 3;
 
 /// The headlines of the page's links to other pages, as lines of text (normalised): a link's own text, line by
-/// line, and the heading of a card whose link holds only a picture.
+/// line, and the heading of a card whose link holds only a picture (the first MAX_CARDS such links).
 pub fn linked_headlines(doc: &Document) -> HashSet<String> {
-    let mut out = HashSet::new();
+    let (mut out, mut cards) = (HashSet::new(), 0);
     for link in doc.select("a[href]").nodes() {
         let href = link.attr("href").unwrap_or_default();
         let href = href.trim();
-        if href.is_empty() || href.starts_with('#') || has_scheme(href, &["javascript:", "mailto:", "tel:"]) {
+        // A link with a fragment points into a page (a table of contents, "jump to comments"), most often this
+        // one: its text is the page's own heading, not another page's headline.
+        if href.is_empty() || href.contains('#') || has_scheme(href, &["javascript:", "mailto:", "tel:"]) {
             continue;
         }
         // A link that opens a new window or that the page disowns (a product, a tool, a source) is a reference
@@ -63,13 +70,34 @@ pub fn linked_headlines(doc: &Document) -> HashSet<String> {
                 any = true;
             }
         }
-        if !any {
+        if !any && cards < MAX_CARDS && link.text().trim().is_empty() && holds_a_picture(link) {
+            cards += 1;
             if let Some(heading) = card_heading(link) {
                 out.insert(heading);
             }
         }
     }
     out
+}
+
+/// The text of `node` when it has at most `max_bytes` bytes, read no further than that.
+fn short_text(node: &NodeRef, max_bytes: usize) -> Option<String> {
+    let mut out = String::new();
+    for d in node.descendants_it().filter(|d| d.is_text()) {
+        let t = d.text();
+        if out.len() + t.len() > max_bytes {
+            return None;
+        }
+        out.push_str(&t);
+    }
+    Some(out)
+}
+
+/// Does this link hold an `<img>` or a `<picture>` (within its first CARD_NODES nodes)?
+fn holds_a_picture(link: &NodeRef) -> bool {
+    link.descendants_it()
+        .take(CARD_NODES)
+        .any(|d| d.node_name().is_some_and(|n| matches!(n.as_ref(), "img" | "picture")))
 }
 
 fn has_scheme(href: &str, schemes: &[&str]) -> bool {
@@ -83,10 +111,12 @@ fn card_heading(link: &NodeRef) -> Option<String> {
         let heading = node
             .descendants_it()
             .take(CARD_NODES)
-            .find(|d| d.node_name().is_some_and(|n| matches!(n.as_ref(), "h2" | "h3" | "h4" | "h5" | "h6")))
-            .map(|h| normalize_line(&h.text()));
-        if let Some(h) = heading.filter(|h| h.chars().any(char::is_alphanumeric)) {
-            return Some(h);
+            .find(|d| d.node_name().is_some_and(|n| matches!(n.as_ref(), "h2" | "h3" | "h4" | "h5" | "h6")));
+        if let Some(h) = heading {
+            // A card's heading is a line; a long one is a section of the page, not a teaser's title (and is not
+            // copied: a page may put thousands of picture links under one).
+            let text = short_text(&h, 4 * CARD_HEADING_MAX_CHARS).map(|t| normalize_line(&t));
+            return text.filter(|t| (1..=CARD_HEADING_MAX_CHARS).contains(&t.chars().count()));
         }
         node = node.parent()?;
     }
@@ -127,11 +157,17 @@ pub fn trailing_rail(lines: &[&str], headlines: &HashSet<String>) -> usize {
         return 0;
     }
     let mut start = first_teaser;
-    while start > 0 && first_teaser - start < LEAD_LINES && short(start - 1) && !linked[start - 1] {
+    let sentence = |l: &str| l.trim_end().ends_with(['.', '!', '?', '。', '…']);
+    while start > 0
+        && first_teaser - start < LEAD_LINES
+        && short(start - 1)
+        && !linked[start - 1]
+        && !sentence(lines[start - 1])
+    {
         start -= 1;
     }
-    let rail_chars: usize = lines[start..].iter().map(|l| l.len()).sum();
-    let kept_chars: usize = lines[..start].iter().map(|l| l.len()).sum();
+    let rail_chars: usize = lines[start..].iter().map(|l| l.chars().count()).sum();
+    let kept_chars: usize = lines[..start].iter().map(|l| l.chars().count()).sum();
     if kept_chars < rail_chars {
         return 0;
     }
@@ -146,8 +182,14 @@ static CALL_TO_SUBSCRIBE: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid regex")
 });
-/// A call to subscribe is cut only from the last lines of a text, and only when it is no longer than this: a
-/// story's own sentence that mentions a newsletter is longer, or is followed by more of the story.
+/// What one subscribes to. A line that begins "Sign up" or "Subscribe" is a call only when it names one of these,
+/// or is as short as a button: "Sign up for a postal vote at the town hall before Friday." is the story's.
+static SUBSCRIPTION_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)newsletter|inbox|e-?mail|mailing list|bản tin|จดหมายข่าว|infolettre|boletín").expect("valid regex")
+});
+/// A call to subscribe this short is a button or a box's heading ("Sign up to our newsletter", "Subscribe").
+const CALL_BUTTON_CHARS: usize = 40;
+/// A call to subscribe is cut only from the last lines of a text, and only when it is no longer than this.
 const CALL_MAX_CHARS: usize = 300;
 /// How far from the end a call to subscribe is looked for: the call, then a field's label or a button.
 const CALL_TAIL_LINES: usize = 3;
@@ -158,8 +200,13 @@ const CALL_TAIL_LINES: usize = 3;
 pub fn trailing_call_to_subscribe(lines: &[&str]) -> usize {
     let from = lines.len().saturating_sub(CALL_TAIL_LINES);
     // The length first: the pattern's Unicode word boundaries make a long paragraph slow to search.
-    let is_call =
-        |l: &str| l.len() <= 4 * CALL_MAX_CHARS && l.chars().count() <= CALL_MAX_CHARS && CALL_TO_SUBSCRIBE.is_match(l);
+    let is_call = |l: &str| {
+        let chars = l.chars().count();
+        l.len() <= 4 * CALL_MAX_CHARS
+            && chars <= CALL_MAX_CHARS
+            && CALL_TO_SUBSCRIBE.is_match(l)
+            && (chars <= CALL_BUTTON_CHARS || SUBSCRIPTION_WORD.is_match(l))
+    };
     let Some(call) = (from..lines.len()).find(|&i| is_call(lines[i])) else { return 0 };
     let after_is_short = lines[call + 1..].iter().all(|l| l.chars().count() <= RAIL_SHORT_LINE);
     if call == 0 || !after_is_short {
@@ -253,6 +300,52 @@ mod tests {
         assert_eq!(trailing_call_to_subscribe(&own), 0);
         let followed = with(&["Subscribe to the newsletter for more.", STORY[0]]);
         assert_eq!(trailing_call_to_subscribe(&followed), 0);
+    }
+
+    /// A review's cases: a short closing sentence before a rail without a heading is the story's; links into a
+    /// page (a table of contents) and short text links ("here") give no headline; a story's last sentence that
+    /// begins "Sign up" stays.
+    #[test]
+    fn the_storys_own_closing_lines_and_links_into_the_page_stay() {
+        let doc = page(
+            "<p>Reporting by Jane Doe.</p>\
+             <div><h3><a href=/a>Floods close the coastal road again</a></h3><p>The road was shut.</p></div>\
+             <div><h3><a href=/b>Schools reopen after the storm</a></h3><p>Pupils returned.</p></div>\
+             <div><h3><a href=/c>The port expects more ships this year</a></h3><p>Trade grew.</p></div>\
+             <p>See <a href=/x>here</a>.</p><h2>A section of the story</h2>\
+             <a href=https://example.org/story#faq>Questions readers asked about the budget</a>",
+        );
+        let headlines = linked_headlines(&doc);
+        assert!(!headlines.contains("A section of the story"));
+        assert!(!headlines.contains("Questions readers asked about the budget"));
+        let lines = text_lines(&[
+            "Reporting by Jane Doe.",
+            "Floods close the coastal road again",
+            "The road was shut.",
+            "Schools reopen after the storm",
+            "Pupils returned.",
+            "The port expects more ships this year",
+            "Trade grew.",
+        ]);
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        assert_eq!(trailing_rail(&refs, &headlines), 6);
+        let own: Vec<&str> =
+            STORY.iter().copied().chain(["Sign up for a postal vote at the town hall before Friday."]).collect();
+        assert_eq!(trailing_call_to_subscribe(&own), 0);
+    }
+
+    /// A page of many short links under one long heading (a hostile page) is read in bounded time: a picture
+    /// link's card heading is looked for at most MAX_CARDS times, in a bounded part of the tree, and a text
+    /// link never looks for one.
+    #[test]
+    fn many_links_under_a_long_heading_cost_a_bounded_time() {
+        let heading = "word ".repeat(100_000);
+        let links: String =
+            (0..20_000).map(|i| format!("<a href=/p{i}>x</a><a href=/q{i}><img src=q.jpg></a>")).collect();
+        let doc = Document::from(format!("<html><body><div><h2>{heading}</h2>{links}</div></body></html>").as_str());
+        let started = std::time::Instant::now();
+        assert!(linked_headlines(&doc).is_empty());
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
     }
 
     /// A rail longer than the story before it is not cut: the text is a list page, or the story was not found.
