@@ -208,17 +208,9 @@ fn extract_traced(
         })
         .collect();
     let rail = rail::trailing_rail(&kept, &headlines);
-    for l in kept.drain(kept.len() - rail..) {
-        if let Some(w) = why.as_deref_mut() {
-            w.dropped_lines.push(format!("{l}  (a rail of other pages' headlines after the article)"));
-        }
-    }
+    drop_last_lines(&mut kept, rail, "a rail of other pages' headlines after the article", why.as_deref_mut());
     let call = rail::trailing_call_to_subscribe(&kept);
-    for l in kept.drain(kept.len() - call..) {
-        if let Some(w) = why.as_deref_mut() {
-            w.dropped_lines.push(format!("{l}  (a newsletter box closing the text)"));
-        }
-    }
+    drop_last_lines(&mut kept, call, "a newsletter box closing the text", why);
     let mut text = kept.join("\n");
     // Many templates repeat the headline as the first line of the body; count it once.
     if let Some(rest) = text.strip_prefix(title.as_str()) {
@@ -245,6 +237,14 @@ fn extract_traced(
         lang: lang.filter(|l| !l.trim().is_empty()).or(page.lang),
         content_hash,
     })
+}
+
+/// Drops the last `n` lines of `kept` (at most all of them), naming each with `reason` for `--explain`.
+fn drop_last_lines(kept: &mut Vec<&str>, n: usize, reason: &str, why: Option<&mut Explanation>) {
+    let dropped = kept.drain(kept.len().saturating_sub(n)..);
+    if let Some(w) = why {
+        w.dropped_lines.extend(dropped.map(|l| format!("{l}  ({reason})")));
+    }
 }
 
 #[cfg(test)]
