@@ -139,6 +139,9 @@ static MONTH_NAME_DATES: LazyLock<[String; 2]> = LazyLock::new(|| {
     ]
 });
 
+/// "Reading time", in the languages of METADATA_PIECES: a piece of a byline, and what READING_TIME looks for.
+const READING_TIME_PHRASE: &str = r"reading time|read time|tempo de leitura|tiempo de lectura|temps de lecture|tempo di lettura|lesezeit|leestijd|thời gian đọc";
+
 /// Pieces of a byline or footer line that say nothing of the story: dates with month names, times, reading
 /// times, copyright notices, phone numbers. A line made of these alone (with separators) is the page's own
 /// metadata: it changes with the page ("7 min read", "© 2025") and not with the article. Word boundaries here
@@ -156,7 +159,7 @@ static METADATA_PIECES: LazyLock<Regex> = LazyLock::new(|| {
         VI_WEEKDAY.to_string(),
         VI_DATE.to_string(),
         r"\d+(\s*[-–]\s*\d+)?\s*(minutes?|mins|min|minutos?|minuti|minuten|phút|นาที)(\s+(reading|read|de leitura|de lectura|de lecture|đọc|อ่าน))?".to_string(),
-        r"(reading time|read time|tempo de leitura|tiempo de lectura|temps de lecture|tempo di lettura|lesezeit|leestijd|thời gian đọc)\s*:?".to_string(),
+        format!(r"({READING_TIME_PHRASE})\s*:?"),
         r"(copyright|bản quyền)\s*(©|\(c\))?(\s*\d{4}(\s*[-–]\s*\d{4})?)?".to_string(),
         r"©\s*(\d{4}(\s*[-–]\s*\d{4})?)?".to_string(),
         r"(all rights reserved|bảo lưu mọi quyền)\.?".to_string(),
@@ -231,8 +234,10 @@ static DATE_TIME_ONLY: LazyLock<Regex> = LazyLock::new(|| {
 /// A reading time ("5 min read", "Tempo de leitura: 1 minuto"): a short line that holds one, with its number,
 /// is a byline ("Bridgestone Team | 5 min read"), whatever else it names.
 static READING_TIME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)\d+(\s*[-–]\s*\d+)?\s*(min|mins|minutes?)\.?\s+(read|reading)(?-u:\b)|(?-u:\b)(reading time|read time|tempo de leitura|tiempo de lectura|temps de lecture|tempo di lettura|lesezeit|leestijd|thời gian đọc)")
-        .expect("valid regex")
+    Regex::new(&format!(
+        r"(?i)(?-u:\b)\d+(\s*[-–]\s*\d+)?\s*(min|mins|minutes?)\.?\s+(read|reading)(?-u:\b)|(?-u:\b)({READING_TIME_PHRASE})"
+    ))
+    .expect("valid regex")
 });
 
 static FOLLOW_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
