@@ -264,14 +264,15 @@ pub fn is_chrome_line(line: &str) -> bool {
     if chars > 80 {
         return false;
     }
-    let reading_time = READING_TIME.is_match(line) && line.chars().any(|c| c.is_ascii_digit());
-    if chars <= 60 && (FOLLOW_PREFIX.is_match(line) || reading_time) {
+    // A reading time and a stamp's prefix count only with their number ("5 min read", "Updated: 10:32").
+    let has_digit = line.bytes().any(|b| b.is_ascii_digit());
+    if chars <= 60 && (FOLLOW_PREFIX.is_match(line) || (has_digit && READING_TIME.is_match(line))) {
         return true;
     }
     if CREDIT_PREFIX.is_match(line) || DATE_TIME_ONLY.is_match(line) || is_metadata_line(line) {
         return true;
     }
-    if RELATIVE_TIME.is_match(line) || (STAMP_PREFIX.is_match(line) && line.chars().any(|c| c.is_ascii_digit())) {
+    if RELATIVE_TIME.is_match(line) || (has_digit && STAMP_PREFIX.is_match(line)) {
         return true;
     }
     // Remove every counter word, then every digit, punctuation and space: nothing left means chrome.
