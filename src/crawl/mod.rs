@@ -310,6 +310,18 @@ impl Crawler {
         }
     }
 
+    /// A store read, off the async workers: a plain sled read waits while any transaction runs (sled's
+    /// process-wide lock), and a worker parked there could not hand the next page to an idle extraction thread.
+    async fn read<T: Send + 'static>(
+        &self,
+        query: impl FnOnce(&Store) -> store::Result<T> + Send + 'static,
+    ) -> store::Result<T> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || query(&store))
+            .await
+            .unwrap_or_else(|e| Err(store::StoreError::Sled(format!("a store read crashed: {e}"))))
+    }
+
     /// A store write without events, off the async workers (it flushes).
     async fn write(&self, change: impl FnOnce(&Store) -> store::Result<()> + Send + 'static) {
         let store = self.store.clone();

@@ -95,8 +95,14 @@ impl Crawler {
         plan: &PagePlan,
         article: &Article,
     ) -> (Option<Baseline>, Option<StoredText>) {
-        let refs: Vec<&str> = urls.iter().map(String::as_str).collect();
-        let (id, version, page) = match self.store.compared_with(id, &refs, &plan.stamp, &article.content_hash) {
+        let (urls, stamp, hash) = (urls.to_vec(), plan.stamp.clone(), article.content_hash.clone());
+        let read = self
+            .read(move |s| {
+                let refs: Vec<&str> = urls.iter().map(String::as_str).collect();
+                s.compared_with(id, &refs, &stamp, &hash)
+            })
+            .await;
+        let (id, version, page) = match read {
             Ok(Stored::Nothing) => return (None, None),
             Ok(Stored::Version(v)) => return (None, Some((v.title, v.text, v.content_hash))),
             Ok(Stored::KeptPage { id, version, page }) => (id, version, page),
@@ -330,7 +336,7 @@ impl Crawler {
     /// re-check offset, and two misses in a row (404, 410, a stub) make it removed.
     pub(super) async fn run_recheck(&self, id: u64, queued: &HashSet<String>) -> PassStats {
         let mut stats = PassStats::default();
-        let art = match self.store.article(id) {
+        let art = match self.read(move |s| s.article(id)).await {
             Ok(Some(art)) => art,
             Ok(None) => {
                 self.write(move |s| s.drop_recheck(id)).await;
