@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use dom_query::{Document, NodeRef};
-use presswatch::decode::decode_html;
+use presswatch::decode::decode_html_as_written;
 use presswatch::extract::extract;
 use presswatch::normalize::{nfc, normalize_text};
 use serde_json::Value;
@@ -355,7 +355,7 @@ fn halves<T>(mut ids: Vec<(String, T)>) -> Vec<(String, T, char)> {
 
 fn page(set: &'static str, id: String, url: Option<Url>, bytes: &[u8], truth: String, half: char) -> Page {
     let host = url.as_ref().and_then(|u| u.host_str().map(String::from));
-    let html = decode_html(bytes, None, host.as_deref()).text;
+    let html = decode_html_as_written(bytes, None, host.as_deref()).text;
     Page { set, id, url, html, truth, with: Vec::new(), without: Vec::new(), half }
 }
 

@@ -531,7 +531,7 @@ fn extract_files(
             }
         };
         let host = page_url.as_ref().and_then(|u| u.host_str());
-        let decoded = decode::decode_html(&bytes, None, host);
+        let decoded = decode::decode_html_as_written(&bytes, None, host);
         let (result, why) = if explain {
             let (result, why) = extract::explain(&decoded.text, page_url.as_ref(), options);
             (result, Some(why))

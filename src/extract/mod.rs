@@ -101,11 +101,11 @@ pub struct Explanation {
 
 /// Extracts the article from an HTML document. `page_url` resolves relative canonical links.
 pub fn extract_with(html: &str, page_url: Option<&Url>, options: &Options) -> Result<Article, ExtractError> {
-    extract_traced(&crate::normalize::nfc(html), page_url, options, None)
+    extract_traced(html, page_url, options, None)
 }
 
-/// Extracts like [`extract_with`] from a page `decode` made, which is in NFC already: the crawl's path, where
-/// checking a whole page for NFC a second time was a twentieth of the pass.
+/// Extracts like [`extract_with`] from a decoded page, in NFC or as written (`decode::decode_html_as_written`,
+/// the crawl's path).
 pub fn extract_decoded(
     page: &crate::decode::Decoded,
     page_url: Option<&Url>,
@@ -117,10 +117,9 @@ pub fn extract_decoded(
 /// Extracts like [`extract_with`] and says how: see [`Explanation`].
 pub fn explain(html: &str, page_url: Option<&Url>, options: &Options) -> (Result<Article, ExtractError>, Explanation) {
     let mut why = Explanation::default();
-    let html = crate::normalize::nfc(html);
-    let result = extract_traced(&html, page_url, options, Some(&mut why));
+    let result = extract_traced(html, page_url, options, Some(&mut why));
     if let Ok(article) = &result {
-        why.article_root = article_root(&html, &article.text);
+        why.article_root = article_root(&crate::normalize::nfc(html), &article.text);
     }
     (result, why)
 }
@@ -154,15 +153,16 @@ fn describe(node: &dom_query::NodeRef) -> String {
     out
 }
 
-/// `html` is in NFC: the extractor compares strings (headline against <title>), and an NFD page could
-/// otherwise lead it to other choices than the same page in NFC.
+/// The markup is brought to NFC before it is parsed (after `limits::prepare` cut the contents of scripts and
+/// styles, which need no normalising): the extractor compares strings (headline against <title>), and an NFD
+/// page could otherwise lead it to other choices than the same page in NFC.
 fn extract_traced(
     html: &str,
     page_url: Option<&Url>,
     options: &Options,
     mut why: Option<&mut Explanation>,
 ) -> Result<Article, ExtractError> {
-    let doc = Document::from(limits::prepare(html)?.as_ref());
+    let doc = Document::from(crate::normalize::nfc(&limits::prepare(html)?).as_ref());
     let page = meta::PageMeta::read(&doc, page_url);
 
     for sel in &options.drop_selectors {

@@ -114,7 +114,7 @@ fn serve(mut job: Job) {
 /// Decode and extract, on the calling thread.
 pub fn extract_now(page: &Page, options: &Options) -> Result<Article, ExtractError> {
     let started = std::time::Instant::now();
-    let decoded = decode::decode_html(&page.body, page.content_type.as_deref(), page.url.host_str());
+    let decoded = decode::decode_html_as_written(&page.body, page.content_type.as_deref(), page.url.host_str());
     let article = super::extract_decoded(&decoded, Some(&page.url), options);
     crate::metrics::get().extract_seconds.observe(started.elapsed());
     article
