@@ -97,21 +97,37 @@ pub fn choose(
     };
     match (root, pick) {
         (Some(root), Some(pick)) => {
-            let a = agreement(root, &pick.text);
+            let pick_flat = Flat::new(&pick.text);
+            let a = agreement(root, &pick_flat);
             // A footer's address block or a cookie policy can hold more prose than a short story: when it is
             // the prose root and Readability found text elsewhere, Readability's text is the article.
             let elsewhere = root.chrome && pick.text.trim().chars().count() >= READABILITY_MIN_CHARS;
             if a.coverage < FRAGMENT_COVERAGE && !elsewhere {
                 Some(from_root(root, format!("Readability's text holds {:.0}% of its prose", a.coverage * 100.0)))
             } else if let Some(sem) = semantic
-                .filter(|s| a.coverage < UNSURE_COVERAGE && agreement(s, &pick.text).coverage < SEMANTIC_COVERAGE)
+                .filter(|s| a.coverage < UNSURE_COVERAGE && agreement(s, &pick_flat).coverage < SEMANTIC_COVERAGE)
             {
                 Some(from_root(sem, format!("the page's own container; Readability's text holds {:.0}% of the prose root's prose and little of this", a.coverage * 100.0)))
             } else {
                 let (text, filled) = with_blocks_left_inside(root, &pick.text, &a.held);
                 let scope = semantic.unwrap_or(root);
-                let (text, led) = with_leading_blocks(scope, &text);
-                let (text, answers) = with_faq_after(scope, &text);
+                // Each step gets the text's flat form, made again only when the step before changed the text.
+                let filled_flat;
+                let flat = if filled > 0 {
+                    filled_flat = Flat::new(&text);
+                    &filled_flat
+                } else {
+                    &pick_flat
+                };
+                let (text, led) = with_leading_blocks(scope, flat);
+                let led_flat;
+                let flat = if led > 0 {
+                    led_flat = Flat::new(&text);
+                    &led_flat
+                } else {
+                    flat
+                };
+                let (text, answers) = with_faq_after(scope, flat);
                 let mut how =
                     format!("Readability (it holds {:.0}% of the prose of {})", a.coverage * 100.0, root.description);
                 if filled > 0 {
@@ -276,16 +292,26 @@ pub(super) fn prefix(block: &ProseBlock, n: usize) -> String {
     block.text.chars().take(n).collect()
 }
 
-/// A text on one normalised line, and for each of the root's blocks whether the text holds it (its first 60
-/// characters are in the text).
-pub(super) fn blocks_held(root: &ProseRoot, text: &str) -> (String, Vec<bool>) {
-    let flat = normalize_line(&text.replace('\n', " "));
-    let held = root.blocks.iter().map(|b| holds(&flat, &prefix(b, 60))).collect();
-    (flat, held)
+/// A candidate text, and the same text on one normalised line, where blocks are looked for: made once per
+/// text, not once per question asked of it (each made it again, a twentieth of the extraction time).
+pub(super) struct Flat<'a> {
+    pub(super) text: &'a str,
+    pub(super) line: String,
 }
 
-fn agreement(root: &ProseRoot, text: &str) -> Agreement {
-    let (_, held) = blocks_held(root, text);
+impl<'a> Flat<'a> {
+    pub(super) fn new(text: &'a str) -> Flat<'a> {
+        Flat { text, line: normalize_line(&text.replace('\n', " ")) }
+    }
+}
+
+/// For each of the root's blocks, whether the text holds it (its first 60 characters are in the text).
+pub(super) fn blocks_held(root: &ProseRoot, text: &Flat) -> Vec<bool> {
+    root.blocks.iter().map(|b| holds(&text.line, &prefix(b, 60))).collect()
+}
+
+fn agreement(root: &ProseRoot, text: &Flat) -> Agreement {
+    let held = blocks_held(root, text);
     // Prose the text leaves out in chrome (a live ticker in an `<aside>`) does not count against it.
     let (mut held_chars, mut total) = (0u32, 0u32);
     for (block, &h) in root.blocks.iter().zip(&held) {
@@ -462,6 +488,9 @@ mod choice_tests {
         assert_eq!(chosen.text, paras[..3].join("\n"), "{}", chosen.how);
         assert!(chosen.how.ends_with("with 1 prose blocks it left out between its own"), "{}", chosen.how);
         let whole = paras[..3].join("\n");
-        assert_eq!(with_blocks_left_inside(&root, &whole, &agreement(&root, &whole).held), (whole.clone(), 0));
+        assert_eq!(
+            with_blocks_left_inside(&root, &whole, &agreement(&root, &Flat::new(&whole)).held),
+            (whole.clone(), 0)
+        );
     }
 }

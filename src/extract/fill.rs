@@ -3,7 +3,7 @@
 //! through a missed edit in `../shared/tools/realsite.py` and kept because it helped both halves of the WCXB
 //! pages (ARCHITECTURE.md, scripts/README-bench.md).
 
-use super::candidates::{blocks_held, holds, prefix, ProseRoot};
+use super::candidates::{blocks_held, holds, prefix, Flat, ProseRoot};
 use crate::normalize::normalize_line;
 
 /// A single paragraph before the story's body is most often its dek or a disclaimer, which the benchmarks'
@@ -50,13 +50,14 @@ pub(super) fn with_blocks_left_inside(root: &ProseRoot, text: &str, held: &[bool
 /// or a callout box in a sibling container before the story's main body, which Readability leaves out as a
 /// container of its own. The run stops at anything else (a headline box, a dek, breadcrumbs), at chrome, and
 /// at what the text already holds.
-pub(super) fn with_leading_blocks(scope: &ProseRoot, text: &str) -> (String, usize) {
-    let (flat, held) = blocks_held(scope, text);
+pub(super) fn with_leading_blocks(scope: &ProseRoot, flat: &Flat) -> (String, usize) {
+    let (text, held) = (flat.text, blocks_held(scope, flat));
+    let flat = &flat.line;
     let Some(first) = held.iter().position(|&h| h) else { return (text.to_string(), 0) };
     let mut lead: Vec<&str> = scope.blocks[..first]
         .iter()
         .rev()
-        .take_while(|b| b.paragraph && !b.in_chrome && !holds(&flat, &prefix(b, 40)))
+        .take_while(|b| b.paragraph && !b.in_chrome && !holds(flat, &prefix(b, 40)))
         .map(|b| b.text.as_str())
         .collect();
     if lead.len() < MIN_LEAD_PARAGRAPHS || lead.iter().map(|t| t.len()).sum::<usize>() > text.len() {
@@ -71,12 +72,13 @@ pub(super) fn with_leading_blocks(scope: &ProseRoot, text: &str) -> (String, usi
 /// The text with the scope's question-and-answer blocks after the last block it holds put after it: a FAQ
 /// closing a story or a guide is part of it, though Readability scores it as a container of its own and the
 /// benchmarks' truths keep it. Other blocks after the text (comments, rails) stay out.
-pub(super) fn with_faq_after(scope: &ProseRoot, text: &str) -> (String, usize) {
-    let (flat, held) = blocks_held(scope, text);
+pub(super) fn with_faq_after(scope: &ProseRoot, flat: &Flat) -> (String, usize) {
+    let (text, held) = (flat.text, blocks_held(scope, flat));
+    let flat = &flat.line;
     let Some(last) = held.iter().rposition(|&h| h) else { return (text.to_string(), 0) };
     let answers: Vec<&str> = scope.blocks[last + 1..]
         .iter()
-        .filter(|b| b.in_faq && !b.in_chrome && !holds(&flat, &prefix(b, 40)))
+        .filter(|b| b.in_faq && !b.in_chrome && !holds(flat, &prefix(b, 40)))
         .map(|b| b.text.as_str())
         .collect();
     if answers.is_empty() || answers.iter().map(|t| t.len()).sum::<usize>() > text.len() {
@@ -126,13 +128,13 @@ mod tests {
             block(body[0], true, false),
             block(body[1], true, false),
         ]);
-        assert_eq!(with_leading_blocks(&full, &text), (format!("{}\n{text}", intro.join("\n")), 2));
+        assert_eq!(with_leading_blocks(&full, &Flat::new(&text)), (format!("{}\n{text}", intro.join("\n")), 2));
         let dek_only =
             scope(vec![block(headline, false, false), block(intro[1], true, false), block(body[0], true, false)]);
-        assert_eq!(with_leading_blocks(&dek_only, &text), (text.clone(), 0));
+        assert_eq!(with_leading_blocks(&dek_only, &Flat::new(&text)), (text.clone(), 0));
         let in_chrome =
             scope(vec![block(intro[0], true, true), block(intro[1], true, true), block(body[0], true, false)]);
-        assert_eq!(with_leading_blocks(&in_chrome, &text), (text.clone(), 0));
+        assert_eq!(with_leading_blocks(&in_chrome, &Flat::new(&text)), (text.clone(), 0));
     }
 
     /// WCXB pages 4413 and 4363 (realsite's missed edits): a FAQ closes the guide, after the last block
@@ -155,9 +157,9 @@ mod tests {
             chrome: false,
         };
         let text = body.join("\n");
-        assert_eq!(with_faq_after(&root, &text), (format!("{text}\n{answer}"), 1));
+        assert_eq!(with_faq_after(&root, &Flat::new(&text)), (format!("{text}\n{answer}"), 1));
         let without =
             ProseRoot { blocks: vec![block(body[0], false), block(body[1], false), block(comment, false)], ..root };
-        assert_eq!(with_faq_after(&without, &text), (text.clone(), 0));
+        assert_eq!(with_faq_after(&without, &Flat::new(&text)), (text.clone(), 0));
     }
 }

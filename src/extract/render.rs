@@ -1,9 +1,9 @@
 //! An element's text as the reader sees it: one block a line, inline text joined with single spaces, nothing
 //! from scripts, styles or other non-text elements. Iterative, so deep pages cannot overflow the stack.
 
-use dom_query::NodeRef;
+use dom_query::{NodeData, NodeRef};
 
-use super::density::{is_block, NON_TEXT_TAGS};
+use super::density::{is_block, is_non_text};
 
 /// The text of `node` and its subtree, one block a line (not yet normalised).
 pub fn text_of(node: &NodeRef) -> String {
@@ -18,27 +18,28 @@ pub fn text_of(node: &NodeRef) -> String {
         match step {
             Step::Leave => end_line(&mut out),
             Step::Enter(n) => {
-                if n.is_text() {
-                    push_inline(&mut out, &n.text());
-                    continue;
-                }
-                if !(n.is_element() || n.is_document() || n.is_fragment()) {
-                    continue;
-                }
-                let name = n.node_name().unwrap_or_default();
-                if NON_TEXT_TAGS.contains(&name.as_ref()) {
-                    continue;
-                }
-                if name.as_ref() == "br" || name.as_ref() == "hr" {
-                    end_line(&mut out);
-                    continue;
-                }
-                let block = is_block(&name);
-                if block {
-                    end_line(&mut out);
-                    stack.push(Step::Leave);
-                } else if matches!(name.as_ref(), "td" | "th") {
-                    push_inline(&mut out, " ");
+                // One look at the node in place: its text is pushed from the tree, not copied out first.
+                let element = n.query_or(None, |node| match &node.data {
+                    NodeData::Text { contents } => {
+                        push_inline(&mut out, contents);
+                        None
+                    }
+                    NodeData::Element(e) => Some(Shape::of(&e.name.local)),
+                    NodeData::Document | NodeData::Fragment => Some(Shape::Inline),
+                    _ => None,
+                });
+                match element {
+                    None | Some(Shape::NonText) => continue,
+                    Some(Shape::Break) => {
+                        end_line(&mut out);
+                        continue;
+                    }
+                    Some(Shape::Block) => {
+                        end_line(&mut out);
+                        stack.push(Step::Leave);
+                    }
+                    Some(Shape::Cell) => push_inline(&mut out, " "),
+                    Some(Shape::Inline) => {}
                 }
                 // Children pushed in reverse so the first is rendered first.
                 for child in n.children_it(true) {
@@ -49,6 +50,35 @@ pub fn text_of(node: &NodeRef) -> String {
     }
     out.truncate(out.trim_end().len());
     out
+}
+
+/// How an element's text is laid out.
+enum Shape {
+    /// Nothing of it is text (`is_non_text`).
+    NonText,
+    /// `<br>`, `<hr>`: a line ends.
+    Break,
+    /// A line of its own.
+    Block,
+    /// A table cell: set off by a space.
+    Cell,
+    Inline,
+}
+
+impl Shape {
+    fn of(tag: &str) -> Shape {
+        if is_non_text(tag) {
+            Shape::NonText
+        } else if matches!(tag, "br" | "hr") {
+            Shape::Break
+        } else if is_block(tag) {
+            Shape::Block
+        } else if matches!(tag, "td" | "th") {
+            Shape::Cell
+        } else {
+            Shape::Inline
+        }
+    }
 }
 
 fn end_line(out: &mut String) {
@@ -63,7 +93,7 @@ fn end_line(out: &mut String) {
 fn push_inline(out: &mut String, text: &str) {
     let starts_with_space = text.starts_with(char::is_whitespace);
     let ends_with_space = text.ends_with(char::is_whitespace);
-    let mut words = text.split_whitespace().peekable();
+    let mut words = crate::normalize::words(text).peekable();
     if words.peek().is_none() {
         if starts_with_space && !out.is_empty() && !out.ends_with([' ', '\n']) {
             out.push(' ');
