@@ -78,6 +78,10 @@ pub fn normalize_line(s: &str) -> String {
 
 /// Runs of white space (as `char::is_whitespace` says, NBSP included) to one space; trimmed.
 fn collapse_white_space(s: &str) -> String {
+    if is_collapsed(s) {
+        // Most lines are: the extractor's renderer writes single spaces already.
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for word in words(s) {
         if !out.is_empty() {
@@ -86,6 +90,26 @@ fn collapse_white_space(s: &str) -> String {
         out.push_str(word);
     }
     out
+}
+
+/// Whether `s` is its own [`collapse_white_space`]: no white space but single ASCII spaces between words.
+fn is_collapsed(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let mut after_space = true; // A space first is one too many.
+    for (i, &b) in bytes.iter().enumerate() {
+        match SPACE_BYTES[usize::from(b)] {
+            0 => after_space = false,
+            1 if b == b' ' && !after_space => after_space = true,
+            1 => return false,
+            len => {
+                if bytes.get(i..i + usize::from(len)).is_some_and(is_white_space_utf8) {
+                    return false;
+                }
+                after_space = false;
+            }
+        }
+    }
+    !after_space || bytes.is_empty()
 }
 
 /// The words of `s`, split on white space as `char::is_whitespace` says: what `str::split_whitespace` gives,
@@ -232,10 +256,20 @@ mod tests {
     #[test]
     fn words_and_collapsing_agree_with_split_whitespace_on_every_character() {
         for c in (0..=0x10FFFF_u32).filter_map(char::from_u32) {
-            for s in [format!("a{c}b"), format!("{c}{c}x {c}"), format!("\u{a0}y{c}"), c.to_string(), String::new()] {
+            for s in [
+                format!("a{c}b"),
+                format!("{c}{c}x {c}"),
+                format!("\u{a0}y{c}"),
+                c.to_string(),
+                String::new(),
+                format!("x {c} y"),
+                format!("x{c} y "),
+                format!(" x{c}"),
+            ] {
                 let want: Vec<&str> = s.split_whitespace().collect();
                 assert_eq!(words(&s).collect::<Vec<_>>(), want, "U+{:04X}", c as u32);
                 assert_eq!(collapse_white_space(&s), want.join(" "), "U+{:04X}", c as u32);
+                assert_eq!(is_collapsed(&s), s == want.join(" "), "U+{:04X}", c as u32);
             }
         }
     }
