@@ -124,7 +124,7 @@ impl Density {
 /// a word of an alphabetic script says, so a Chinese or Japanese paragraph weighs what its translation does.
 /// Counted on the bytes in three passes the compiler turns into vector code (characters, ASCII white space)
 /// or that stop only at the few lead bytes of other white space and of ideographs: every text node of every
-/// page goes through here, twice, and a loop over characters was a tenth of the extraction time.
+/// page goes through here, twice, and a loop over characters was a twentieth of the extraction time.
 pub fn visible_chars(s: &str) -> u32 {
     let bytes = s.as_bytes();
     let ascii_space = bytes.iter().filter(|b| matches!(b, b'\t'..=b'\r' | b' ')).count();
