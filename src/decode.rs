@@ -262,6 +262,26 @@ mod tests {
         assert_eq!(d.text.chars().count(), 27);
     }
 
+    /// The crawl's decode leaves the text as the page wrote it; the extractor brings what it parses to NFC.
+    #[test]
+    fn as_written_keeps_combining_marks_and_the_extractor_composes_them() {
+        let bytes = b"<html><head><title>Vi\xEA\xF2t Nam</title></head><body><article><h1>Vi\xEA\xF2t Nam</h1>\
+            <p>Ti\xEA\xECng Vi\xEA\xF2t c\xF3 d\xE2\xECu, vi\xEA\xF2\xE1t b\xE3\xECng ch\xFB\xF5 La-tinh \
+            t\xFB\xF5 th\xEA\xEC k\xF5y m\xFA\xF5\xF4\xECi b\xE2\xF3y, v\xE0 ng\xE2\xECy nay \
+            \xF0\xFA\xF5\xF4\xF2c d\xF9ng tr\xEAn m\xE3\xECi trang b\xE1o c\xFBa c\xE3\xEC n\xFA\xF5\xF4\xECc.</p>\
+            </article></body></html>";
+        let written = decode_html_as_written(bytes, Some("text/html; charset=windows-1258"), None);
+        let nfc = decode_html(bytes, Some("text/html; charset=windows-1258"), None);
+        assert_ne!(written.text, nfc.text);
+        assert!(written.text.contains("Vi\u{00EA}\u{0323}t Nam"));
+        let url = url::Url::parse("https://example.vn/a").unwrap();
+        let options = crate::extract::Options::default();
+        let from_written = crate::extract::extract_decoded(&written, Some(&url), &options).unwrap();
+        assert_eq!(from_written, crate::extract::extract_decoded(&nfc, Some(&url), &options).unwrap());
+        assert_eq!(from_written.title, "Việt Nam");
+        assert!(from_written.text.starts_with("Tiếng Việt có dấu"), "{}", from_written.text);
+    }
+
     #[test]
     fn shift_jis_by_meta_and_by_detection() {
         let text = "<html><head><meta charset=\"Shift_JIS\"></head><body><p>東京都は本日、新しい交通計画を発表しました。市民の生活に大きな影響があります。</p></body></html>";
