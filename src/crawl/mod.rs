@@ -295,10 +295,28 @@ impl Crawler {
         &self,
         change: impl FnOnce(&Store) -> store::Result<Outcome> + Send + 'static,
     ) -> Result<Outcome, String> {
+        self.record_prepared(|| (), move |store, ()| change(store)).await
+    }
+
+    /// Stores an observation of a page (see [`Crawler::record`]); its page is compressed before its turn
+    /// ([`Store::prepare`]).
+    async fn observe(&self, obs: store::Observation) -> Result<Outcome, String> {
+        let store = self.store.clone();
+        self.record_prepared(move || store.prepare(obs), |store, prepared| store.observe_prepared(&prepared)).await
+    }
+
+    /// As [`Crawler::record`], with `prepare` run first, off the async workers and before the change's turn:
+    /// work that needs no store does not hold up the other changes waiting for theirs.
+    async fn record_prepared<P>(
+        &self,
+        prepare: impl FnOnce() -> P + Send + 'static,
+        change: impl FnOnce(&Store, P) -> store::Result<Outcome> + Send + 'static,
+    ) -> Result<Outcome, String> {
         let (store, writer) = (self.store.clone(), self.writer.clone());
         let done = tokio::task::spawn_blocking(move || {
+            let prepared = prepare();
             let _w = writer.lock().unwrap_or_else(|p| p.into_inner());
-            let outcome = change(&store)?;
+            let outcome = change(&store, prepared)?;
             log_events(&store, &outcome.events);
             Ok::<_, store::StoreError>(outcome)
         })

@@ -222,7 +222,7 @@ impl Crawler {
             schedule: Schedule::default(),
             flap_window: plan.flap_window,
         };
-        match self.record(move |s| s.observe(&obs)).await {
+        match self.observe(obs).await {
             Ok(outcome) => stats.count(&outcome),
             Err(e) => {
                 // Kept in the queue with a backoff, like a page that failed.
@@ -295,7 +295,7 @@ impl Crawler {
                     schedule: plan.schedule.clone(),
                     flap_window: plan.flap_window,
                 };
-                let recorded = self.record(move |s| s.observe(&obs)).await;
+                let recorded = self.observe(obs).await;
                 drop(in_flight);
                 match recorded {
                     Ok(outcome) => {
@@ -456,7 +456,7 @@ impl Crawler {
             flap_window: plan.flap_window,
         };
         let mut stats = PassStats::default();
-        let recorded = self.record(move |s| s.observe(&obs)).await;
+        let recorded = self.observe(obs).await;
         drop(in_flight);
         match recorded {
             Ok(outcome) => stats.count(&outcome),

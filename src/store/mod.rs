@@ -36,7 +36,7 @@ use sled::Transactional;
 
 pub use backup::{ImportStats, Record};
 pub use decide::{Baseline, Kind, Miss, Observation, Schedule, FEED_TEXT_STAMP};
-pub use observe::{Outcome, Rebaseline, Stored};
+pub use observe::{Outcome, Prepared, Rebaseline, Stored};
 pub use queue::{after_failure, after_no_article, JobNext, PollCommit, MAX_PAGE_ATTEMPTS};
 pub use records::{
     ArticleRecord, ArticleState, EntryRef, EntryState, EventRecord, FeedState, JobRecord, KeptPage, OwnContent,

@@ -29,6 +29,13 @@ pub enum Stored {
     Version(VersionRecord),
 }
 
+/// An observation with its page already compressed ([`Store::prepare`]): the compression (a tenth of a
+/// millisecond to a millisecond a page) runs before the caller's turn to write, not while others wait.
+pub struct Prepared {
+    obs: Observation,
+    pub(in crate::store) encoded_page: Option<Vec<u8>>,
+}
+
 /// The versions of one article extracted again from their kept pages (`presswatch reextract`).
 #[derive(Debug, Clone)]
 pub struct Rebaseline {
@@ -81,7 +88,7 @@ fn put_version(tx: &Tx, id: u64, v: &VersionRecord) -> std::result::Result<(), A
 }
 
 /// Writes a decision: gives a new article its id and each event its number. `encoded_page` is the
-/// observation's page, compressed before the transaction began (sled runs one transaction at a time).
+/// observation's page, compressed, when the decision keeps it.
 fn apply(tx: &Tx, d: Decision, obs: &Observation, encoded_page: Option<&[u8]>) -> std::result::Result<Outcome, Abort> {
     if let Some(job) = &obs.job {
         tx.jobs().remove(job.as_bytes())?;
@@ -135,12 +142,46 @@ impl Store {
     /// Applies one observation atomically and makes it durable. The outcome carries the events to log; the
     /// caller logs them after this returns, so that what is logged is always already stored.
     pub fn observe(&self, obs: &Observation) -> Result<Outcome> {
-        let encoded_page = obs.page.as_ref().map(encode_page);
+        self.observe_encoded(obs, None)
+    }
+
+    /// Compresses the observation's page now, outside any transaction, unless the store already keeps it: a
+    /// re-check whose text has the latest version's hash, with that version's page kept (the daemon's
+    /// commonest observation), keeps no page. This is a guess made before the transaction; there the
+    /// decision is made again, and a page needed after all is compressed then.
+    pub fn prepare(&self, obs: Observation) -> Prepared {
+        let kept_already = obs.page.is_some() && self.keeps_page_for(&obs).unwrap_or(false);
+        let encoded_page = if kept_already { None } else { obs.page.as_ref().map(encode_page) };
+        Prepared { obs, encoded_page }
+    }
+
+    /// As [`Store::observe`], with the page compressed beforehand ([`Store::prepare`]).
+    pub fn observe_prepared(&self, prepared: &Prepared) -> Result<Outcome> {
+        self.observe_encoded(&prepared.obs, prepared.encoded_page.as_deref())
+    }
+
+    /// Whether the article this observation is of has its text already, with its page kept.
+    fn keeps_page_for(&self, obs: &Observation) -> Result<bool> {
+        let Some(art) = self.article_of(obs.recheck_of, &[obs.fetched_url.as_str()])? else { return Ok(false) };
+        Ok(art.content_hash == obs.article.content_hash
+            && self.pages().contains_key(version_key(art.id, art.versions))?)
+    }
+
+    /// `encoded_page`: the observation's page compressed before the transaction, if it was; else it is
+    /// compressed inside, when the decision keeps it (once, whatever sled's retries).
+    fn observe_encoded(&self, obs: &Observation, encoded_page: Option<&[u8]>) -> Result<Outcome> {
+        let late = std::cell::OnceCell::new();
         self.transact(|tx| {
             let c = candidates(tx, obs)?;
             let identity = decide::identify(&c, obs);
             let history = history(tx, &identity, obs.flap_window)?;
-            apply(tx, decide::decide(identity, &history, obs), obs, encoded_page.as_deref())
+            let decision = decide::decide(identity, &history, obs);
+            let page = match (decision.keep_page_as, encoded_page, &obs.page) {
+                (None, ..) => None,
+                (Some(_), Some(encoded), _) => Some(encoded),
+                (Some(_), None, page) => page.as_ref().map(|p| late.get_or_init(|| encode_page(p)).as_slice()),
+            };
+            apply(tx, decision, obs, page)
         })
     }
 

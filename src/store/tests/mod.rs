@@ -503,3 +503,41 @@ fn rebaseline_rewrites_versions_in_place_unless_a_new_version_came_meanwhile() {
 
 mod compat;
 mod queue;
+
+#[test]
+fn a_page_is_compressed_before_the_transaction_only_when_it_will_be_kept() {
+    let (_dir, store) = open();
+    let url = "https://a.example/kept.html";
+    let page = |body: &str| Some(KeptPage { url: url.into(), content_type: None, body: body.as_bytes().to_vec() });
+    let mut first = obs(url, article("T", &long("one"), None), 0);
+    first.page = page("<p>one</p>");
+    let prepared = store.prepare(first.clone());
+    assert!(prepared.encoded_page.is_some(), "a new article keeps its page");
+    assert_eq!(store.observe_prepared(&prepared).unwrap().kind, Kind::New);
+
+    // The same text again: its page is kept already, nothing is compressed, the kept page stays the first one.
+    let mut same = first.clone();
+    same.page = page("<p>one</p><!-- another nonce -->");
+    same.fetched_at = at(20);
+    let unchanged = store.prepare(same);
+    assert_eq!(unchanged.encoded_page, None);
+
+    // An edit stored between the guess and the transaction: the text of `unchanged` is now a change back
+    // (flap window 0: an edit), and its page is compressed inside the transaction after all.
+    let mut edit = obs(url, article("T", &long("two"), None), 10);
+    edit.page = page("<p>two</p>");
+    assert_eq!(store.observe(&edit).unwrap().kind, Kind::Edited);
+    let o = store.observe_prepared(&unchanged).unwrap();
+    assert_eq!((o.kind, store.article(1).unwrap().unwrap().versions), (Kind::Edited, 3));
+    let kept = |v: u32| store.kept_page(1, v).unwrap().map(|p| String::from_utf8(p.body).unwrap());
+    assert_eq!(
+        (kept(1), kept(2), kept(3)),
+        (
+            Some("<p>one</p>".to_string()),
+            Some("<p>two</p>".to_string()),
+            Some("<p>one</p><!-- another nonce -->".to_string())
+        )
+    );
+    let again = store.prepare(obs(url, article("T", &long("one"), None), 30));
+    assert_eq!(again.encoded_page, None, "no page to keep");
+}
