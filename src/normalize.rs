@@ -32,33 +32,113 @@ fn has_invisible(s: &str) -> bool {
     })
 }
 
-/// Unicode NFC.
+/// Unicode NFC. Runs of characters NFC leaves as they are (`stable_char`) are passed over on their bytes; ICU
+/// normalises only the islands between them, each from the last starter before it to the next such starter
+/// after it: NFC composes nothing and reorders nothing across one, so the pieces can be normalised apart (a Thai
+/// page is normalised one breadcrumb arrow at a time, not from the arrow to its end). After `MAX_ISLANDS` islands
+/// (NFD text has one in every word) ICU takes the rest in one go.
 pub fn nfc(s: &str) -> std::borrow::Cow<'_, str> {
-    if is_nfc_by_its_bytes(s) {
-        return std::borrow::Cow::Borrowed(s);
+    const MAX_ISLANDS: usize = 16;
+    let bytes = s.as_bytes();
+    // Once a piece changed: the text so far, and how much of `s` it stands for.
+    let mut changed: Option<(String, usize)> = None;
+    let (mut i, mut starter, mut before, mut islands) = (0, 0, 0, 0);
+    while i < bytes.len() {
+        if bytes[i] < 0x80 {
+            // Most of a page is markup: a run of ASCII at a time, its last character the last starter.
+            i += bytes[i..].iter().position(|&b| b >= 0x80).unwrap_or(bytes.len() - i);
+            (starter, before) = (i - 1, 0);
+            continue;
+        }
+        match stable_char(bytes, i) {
+            Some((len, class)) if class == 0 || before <= class => {
+                if class == 0 {
+                    starter = i;
+                }
+                before = class;
+                i += len;
+            }
+            _ => {
+                islands += 1;
+                let end = if islands > MAX_ISLANDS { bytes.len() } else { next_stable_starter(s, i) };
+                if let std::borrow::Cow::Owned(normal) =
+                    ComposingNormalizerBorrowed::new_nfc().normalize(&s[starter..end])
+                {
+                    let (out, done) = changed.get_or_insert_with(|| (String::with_capacity(s.len() + 16), 0));
+                    out.push_str(&s[*done..starter]);
+                    out.push_str(&normal);
+                    *done = end;
+                }
+                (i, starter, before) = (end, end, 0);
+            }
+        }
     }
-    ComposingNormalizerBorrowed::new_nfc().normalize(s)
+    match changed {
+        None => std::borrow::Cow::Borrowed(s),
+        Some((mut out, done)) => {
+            out.push_str(&s[done..]);
+            std::borrow::Cow::Owned(out)
+        }
+    }
 }
 
-/// True when every character of `s` is one NFC leaves as it is whatever surrounds it (it has no canonical
-/// decomposition that NFC would not recompose, composes with nothing before it, and has combining class 0):
-/// U+0000-U+02FF, the Latin Extended Additional block (U+1E00-U+1EFF, Vietnamese letters with their tone
-/// marks) and U+2010-U+2027 (dashes, quotes, the ellipsis). False says nothing. Read on the bytes: ICU's check
-/// looks each character up, every line of every candidate text is checked, and Latin and Vietnamese text is
-/// all of these characters (a twentieth of the extraction time on Vietnamese pages).
+/// Where the next `stable_char` of class 0 after the character at `from` begins (or the end of `s`).
+fn next_stable_starter(s: &str, from: usize) -> usize {
+    s[from..]
+        .char_indices()
+        .skip(1)
+        .map(|(at, _)| from + at)
+        .find(|&at| matches!(stable_char(s.as_bytes(), at), Some((_, 0))))
+        .unwrap_or(s.len())
+}
+
+/// True when every character of `s` is a `stable_char` and Thai marks come in their canonical order: `s` is NFC.
+/// False says nothing.
+#[cfg(test)]
 fn is_nfc_by_its_bytes(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        i += match (b, bytes.get(i + 1), bytes.get(i + 2)) {
-            // ASCII, the continuation bytes, and the lead bytes of U+0080-U+02FF.
-            (..0xCC, _, _) => 1,
-            (0xE1, Some(0xB8..=0xBB), _) => 3,
-            (0xE2, Some(0x80), Some(0x90..=0xA7)) => 3,
+    let (bytes, mut i, mut before) = (s.as_bytes(), 0, 0);
+    while i < bytes.len() {
+        match stable_char(bytes, i) {
+            Some((len, class)) if class == 0 || before <= class => (i, before) = (i + len, class),
             _ => return false,
-        };
+        }
     }
     true
+}
+
+/// The length and combining class of the character at byte `i` of `bytes` when it is one NFC leaves as it is
+/// whatever surrounds it but the order of Thai marks (it has no canonical decomposition, composes with nothing
+/// before it, and its combining class is 0 but for Thai marks): U+0000-U+02FF, the Latin Extended Additional
+/// block (U+1E00-U+1EFF, Vietnamese letters with their tone marks), U+2010-U+2027 (dashes, quotes, the
+/// ellipsis) and Thai (U+0E00-U+0E7F, `thai_combining_class`). `None` says nothing. Read on the bytes: ICU
+/// looks each character up, every line of every candidate text is normalised, and Latin, Vietnamese and Thai
+/// text is all of these characters (a twentieth of the extraction time on Vietnamese pages; the whole page
+/// is normalised before it is parsed).
+#[inline(always)]
+fn stable_char(bytes: &[u8], i: usize) -> Option<(usize, u8)> {
+    match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+        (..0x80, _, _) => Some((1, 0)),
+        // The lead bytes of U+0080-U+02FF.
+        (0xC2..0xCC, _, _) => Some((2, 0)),
+        (0xE1, Some(0xB8..=0xBB), _) => Some((3, 0)),
+        (0xE2, Some(0x80), Some(0x90..=0xA7)) => Some((3, 0)),
+        (0xE0, Some(&second @ (0xB8 | 0xB9)), Some(&third)) => {
+            Some((3, thai_combining_class(0x0E00 | (u32::from(second & 1) << 6) | u32::from(third & 0x3F))))
+        }
+        _ => None,
+    }
+}
+
+/// The canonical combining class of a Thai character (U+0E00-U+0E7F): the marks below (U+0E38, U+0E39), the
+/// virama (U+0E3A) and the tone marks (U+0E48-U+0E4B); 0 for every other.
+#[inline(always)]
+fn thai_combining_class(c: u32) -> u8 {
+    match c {
+        0x0E38 | 0x0E39 => 103,
+        0x0E3A => 9,
+        0x0E48..=0x0E4B => 107,
+        _ => 0,
+    }
 }
 
 /// Normalises one line: invisible characters removed, then NFC, then runs of white space (including NBSP)
@@ -220,16 +300,14 @@ mod tests {
         };
         let passed: Vec<char> =
             (0..=0x10FFFF_u32).filter_map(char::from_u32).filter(|c| is_nfc_by_its_bytes(&c.to_string())).collect();
-        assert_eq!(passed.len(), 0x300 + 0x100 + 0x18);
+        assert_eq!(passed.len(), 0x300 + 0x100 + 0x18 + 0x80);
         let ccc = CanonicalCombiningClassMapBorrowed::new();
+        let nfc_of = |s: &str| ComposingNormalizerBorrowed::new_nfc().normalize(s).into_owned();
         for &c in &passed {
-            assert_eq!(
-                ComposingNormalizerBorrowed::new_nfc().normalize(&c.to_string()),
-                c.to_string(),
-                "U+{:04X}",
-                c as u32
-            );
-            assert_eq!(ccc.get_u8(c), 0, "U+{:04X}", c as u32);
+            assert_eq!(nfc_of(&c.to_string()), c.to_string(), "U+{:04X}", c as u32);
+            let thai = ('\u{0E00}'..='\u{0E7F}').contains(&c);
+            let expected = if thai { thai_combining_class(c as u32) } else { 0 };
+            assert_eq!(ccc.get_u8(c), expected, "U+{:04X}", c as u32);
         }
         let decompose = CanonicalDecompositionBorrowed::new();
         for x in (0..=0x10FFFF_u32).filter_map(char::from_u32) {
@@ -237,10 +315,74 @@ mod tests {
                 assert!(!passed.contains(&second), "U+{:04X} composes from U+{:04X}", x as u32, second as u32);
             }
         }
+        // Thai marks must be in their canonical order: every pair of Thai characters, after a letter and after a
+        // Latin one, is passed exactly when NFC leaves it as it is.
+        let thai: Vec<char> = ('\u{0E00}'..='\u{0E7F}').collect();
+        for &a in &thai {
+            for &b in &thai {
+                for s in [format!("{a}{b}"), format!("\u{0E01}{a}{b}"), format!("é{a}{b}ก")] {
+                    assert_eq!(is_nfc_by_its_bytes(&s), nfc_of(&s) == s, "{:?}", s.escape_unicode().to_string());
+                }
+            }
+        }
         // A string of such characters is NFC; any other character sends the string to ICU.
         assert!(is_nfc_by_its_bytes("Tiếng Việt — “có dấu”…"));
         assert!(!is_nfc_by_its_bytes("Tie\u{0302}\u{0301}ng"));
-        assert!(!is_nfc_by_its_bytes("ภาษาไทย"));
+        assert!(is_nfc_by_its_bytes("ภาษาไทย ที่นี่ น้ำ กู้"));
+        assert!(!is_nfc_by_its_bytes("\u{0E01}\u{0E49}\u{0E39}"), "a tone mark before a vowel below");
+        assert!(!is_nfc_by_its_bytes("\u{0E01}\u{0301}\u{0E39}"), "a Latin mark among Thai ones");
+    }
+
+    /// `nfc` normalises islands apart: every sequence of three pieces among stable characters, Thai marks in
+    /// and out of order, combining marks, Hangul jamo and characters outside the stable ranges comes out as ICU
+    /// makes it of the whole, and unchanged text comes back borrowed.
+    #[test]
+    fn nfc_by_islands_is_nfc_of_the_whole() {
+        let pieces = [
+            "a",
+            "é",
+            "ệ",
+            "ư",
+            "e\u{0302}\u{0301}",
+            "\u{0301}",
+            "\u{0323}\u{0302}",
+            "—",
+            "›",
+            "→",
+            "ก",
+            "\u{0E49}",
+            "\u{0E38}",
+            "\u{0E49}\u{0E38}",
+            "\u{0E3A}",
+            "\u{1100}",
+            "\u{1161}",
+            "\u{11A8}",
+            "가",
+            "Å",
+            "A\u{030A}",
+            "\u{0958}",
+            "😀",
+            "\u{0338}",
+            "=",
+            "\u{FB2C}",
+            "ﬀ",
+            " ",
+        ];
+        let icu = |s: &str| ComposingNormalizerBorrowed::new_nfc().normalize(s).into_owned();
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let s = format!("{a}{b}{c}");
+                    assert_eq!(nfc(&s), icu(&s), "{}", s.escape_unicode());
+                    let long = format!("{s} ภาษาไทย {s} Tiếng Việt {a}{c}{b}");
+                    assert_eq!(nfc(&long), icu(&long), "{}", long.escape_unicode());
+                }
+            }
+        }
+        // Past the island budget, the rest goes to ICU whole: the same text.
+        let nfd = "Tie\u{0302}\u{0301}ng Vie\u{0323}\u{0302}t ".repeat(40);
+        assert_eq!(nfc(&nfd), icu(&nfd));
+        assert!(matches!(nfc("Thái Lan › ภาษาไทย → 😀"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]
