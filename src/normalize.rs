@@ -46,7 +46,16 @@ pub fn nfc(s: &str) -> std::borrow::Cow<'_, str> {
     while i < bytes.len() {
         if bytes[i] < 0x80 {
             // Most of a page is markup: a run of ASCII at a time, its last character the last starter.
-            i += bytes[i..].iter().position(|&b| b >= 0x80).unwrap_or(bytes.len() - i);
+            i += 1;
+            while let Some(eight) = bytes.get(i..i + 8) {
+                if u64::from_ne_bytes(eight.try_into().expect("eight bytes")) & 0x8080_8080_8080_8080 != 0 {
+                    break;
+                }
+                i += 8;
+            }
+            while bytes.get(i).is_some_and(|b| b.is_ascii()) {
+                i += 1;
+            }
             (starter, before) = (i - 1, 0);
             continue;
         }
