@@ -8,6 +8,7 @@
 mod page;
 mod plan;
 mod poll;
+mod tasks;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -16,11 +17,11 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
 use crate::config::{Config, FeedConfig};
 use crate::fetch::Fetcher;
 use crate::store::{self, Kind, Outcome, Store};
+use tasks::{hosts_in_turn, run_at_most, tasks_at_once, PageTask};
 
 pub use plan::{options_for, plan_for, schedule_for, schedule_of, stamp, PagePlan, FEED_TEXT_STAMP};
 
@@ -350,18 +351,20 @@ impl Crawler {
         }
     }
 
-    /// Waits for every task of a pass's stage, adding each one's figures to `stats` and reporting progress
-    /// (`progress`: feeds, pages). A panic in one task (a parser bug) is that feed's or page's failure, counted
-    /// by `crashed`; the pass goes on.
-    async fn gather(
+    /// Runs a pass's stage, at most [`tasks_at_once`] tasks at a time, adding each one's figures to `stats`
+    /// and reporting progress (`progress`: feeds, pages). A panic in one task (a parser bug) is that feed's or
+    /// page's failure, counted by `crashed`; the pass goes on.
+    async fn gather<F>(
         &self,
-        mut tasks: JoinSet<PassStats>,
+        tasks: impl IntoIterator<Item = F>,
         stats: &mut PassStats,
         progress: (usize, usize),
         what: &str,
         crashed: fn(&mut PassStats),
-    ) {
-        while let Some(res) = tasks.join_next().await {
+    ) where
+        F: std::future::Future<Output = PassStats> + Send + 'static,
+    {
+        run_at_most(tasks, tasks_at_once(self.config.crawler.concurrency), |res| {
             self.tick();
             match res {
                 Ok(task_stats) => stats.add(&task_stats),
@@ -371,7 +374,8 @@ impl Crawler {
                 }
             }
             self.report(progress.0, progress.1, stats);
-        }
+        })
+        .await;
     }
 
     /// One pass over the given feeds, then every queued page and re-check that is due.
@@ -379,11 +383,10 @@ impl Crawler {
         let started = Instant::now();
         let mut stats = PassStats::default();
 
-        let mut polls = JoinSet::new();
-        for f in feeds {
+        let polls = feeds.iter().map(|f| {
             let (this, f) = (self.clone(), f.clone());
-            polls.spawn(async move { this.poll_feed(&f).await });
-        }
+            async move { this.poll_feed(&f).await }
+        });
         self.gather(polls, &mut stats, (feeds.len(), 0), "a feed poll", |s| s.feeds_failed += 1).await;
         if !self.fetch_pages {
             return self.finish(stats, started).await;
@@ -403,15 +406,18 @@ impl Crawler {
         });
         let total = jobs.len() + rechecks.len();
         self.report(feeds.len(), total, &stats);
-        let mut pages = JoinSet::new();
-        for job in jobs {
-            let this = self.clone();
-            pages.spawn(async move { this.run_job(job).await });
-        }
-        for id in rechecks {
+        // Re-checks come due in time order, which mixes hosts as their articles were first seen.
+        let pages =
+            hosts_in_turn(jobs).into_iter().map(PageTask::Job).chain(rechecks.into_iter().map(PageTask::Recheck));
+        let pages = pages.map(|task| {
             let (this, queued) = (self.clone(), queued.clone());
-            pages.spawn(async move { this.run_recheck(id, &queued).await });
-        }
+            async move {
+                match task {
+                    PageTask::Job(job) => this.run_job(job).await,
+                    PageTask::Recheck(id) => this.run_recheck(id, &queued).await,
+                }
+            }
+        });
         self.gather(pages, &mut stats, (feeds.len(), total), "a page task", |s| s.page_errors += 1).await;
         self.finish(stats, started).await
     }
