@@ -21,7 +21,7 @@ use tokio::sync::Semaphore;
 use crate::config::{Config, FeedConfig};
 use crate::fetch::Fetcher;
 use crate::store::{self, Kind, Outcome, Store};
-use tasks::{hosts_in_turn, run_at_most, tasks_at_once, PageTask};
+use tasks::{host_of, run_fairly, Bounds, PageTask};
 
 pub use plan::{options_for, plan_for, schedule_for, schedule_of, stamp, PagePlan, FEED_TEXT_STAMP};
 
@@ -351,12 +351,14 @@ impl Crawler {
         }
     }
 
-    /// Runs a pass's stage, at most [`tasks_at_once`] tasks at a time, adding each one's figures to `stats`
-    /// and reporting progress (`progress`: feeds, pages). A panic in one task (a parser bug) is that feed's or
-    /// page's failure, counted by `crashed`; the pass goes on.
-    async fn gather<F>(
+    /// Runs a pass's stage, a bounded number of tasks at a time and each host in turn ([`run_fairly`]): `items`
+    /// are (host, item), `start` makes an item's task. Adds each task's figures to `stats` and reports progress
+    /// (`progress`: feeds, pages). A panic in one task (a parser bug) is that feed's or page's failure, counted
+    /// by `crashed`; the pass goes on.
+    async fn gather<I, F>(
         &self,
-        tasks: impl IntoIterator<Item = F>,
+        items: impl IntoIterator<Item = (String, I)>,
+        start: impl Fn(I) -> F,
         stats: &mut PassStats,
         progress: (usize, usize),
         what: &str,
@@ -364,7 +366,9 @@ impl Crawler {
     ) where
         F: std::future::Future<Output = PassStats> + Send + 'static,
     {
-        run_at_most(tasks, tasks_at_once(self.config.crawler.concurrency), |res| {
+        let crawler = &self.config.crawler;
+        let bounds = Bounds::for_requests(crawler.concurrency, crawler.per_host_concurrency);
+        run_fairly(items, bounds, start, |res| {
             self.tick();
             match res {
                 Ok(task_stats) => stats.add(&task_stats),
@@ -383,11 +387,12 @@ impl Crawler {
         let started = Instant::now();
         let mut stats = PassStats::default();
 
-        let polls = feeds.iter().map(|f| {
-            let (this, f) = (self.clone(), f.clone());
+        let polls = feeds.iter().map(|f| (host_of(f.url.as_str()).to_string(), f.clone()));
+        let poll = |f: FeedConfig| {
+            let this = self.clone();
             async move { this.poll_feed(&f).await }
-        });
-        self.gather(polls, &mut stats, (feeds.len(), 0), "a feed poll", |s| s.feeds_failed += 1).await;
+        };
+        self.gather(polls, poll, &mut stats, (feeds.len(), 0), "a feed poll", |s| s.feeds_failed += 1).await;
         if !self.fetch_pages {
             return self.finish(stats, started).await;
         }
@@ -406,10 +411,15 @@ impl Crawler {
         });
         let total = jobs.len() + rechecks.len();
         self.report(feeds.len(), total, &stats);
-        // Re-checks come due in time order, which mixes hosts as their articles were first seen.
+        // Each page goes to its host's turn: the queue is in URL order, and a sitemap's articles come due together.
+        let rechecks = self.read(move |s| s.recheck_urls(rechecks)).await.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot read the articles due for a re-check");
+            Vec::new()
+        });
+        let jobs = jobs.into_iter().map(|j| (host_of(&j.url).to_string(), PageTask::Job(j)));
         let pages =
-            hosts_in_turn(jobs).into_iter().map(PageTask::Job).chain(rechecks.into_iter().map(PageTask::Recheck));
-        let pages = pages.map(|task| {
+            jobs.chain(rechecks.into_iter().map(|(id, url)| (host_of(&url).to_string(), PageTask::Recheck(id))));
+        let run = |task| {
             let (this, queued) = (self.clone(), queued.clone());
             async move {
                 match task {
@@ -417,8 +427,8 @@ impl Crawler {
                     PageTask::Recheck(id) => this.run_recheck(id, &queued).await,
                 }
             }
-        });
-        self.gather(pages, &mut stats, (feeds.len(), total), "a page task", |s| s.page_errors += 1).await;
+        };
+        self.gather(pages, run, &mut stats, (feeds.len(), total), "a page task", |s| s.page_errors += 1).await;
         self.finish(stats, started).await
     }
 

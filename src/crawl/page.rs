@@ -355,7 +355,7 @@ impl Crawler {
             }
             return stats;
         }
-        let fetch_url = art.fetched_from.clone().unwrap_or_else(|| art.url.clone());
+        let fetch_url = art.fetch_url().to_string();
         if queued.contains(&fetch_url) {
             // A queued page of this pass fetches it already, and its observation plans the next re-check.
             return stats;

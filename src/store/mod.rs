@@ -419,6 +419,14 @@ impl Store {
         self.rechecks().range(..=end.as_slice()).keys().map(|k| Ok(be_u64(&k?[8..]))).collect()
     }
 
+    /// The URL each of these articles' re-checks fetches ([`ArticleRecord::fetch_url`]); an empty one for an
+    /// article that is gone (its re-check only leaves the index).
+    pub fn recheck_urls(&self, ids: Vec<u64>) -> Result<Vec<(u64, String)>> {
+        ids.into_iter()
+            .map(|id| Ok((id, self.article(id)?.map(|a| a.fetch_url().to_string()).unwrap_or_default())))
+            .collect()
+    }
+
     /// The earliest pending re-check, if any.
     pub fn next_recheck_time(&self) -> Result<Option<DateTime<Utc>>> {
         Ok(self.rechecks().first()?.and_then(|(k, _)| DateTime::from_timestamp_millis(be_u64(&k[..8]) as i64)))

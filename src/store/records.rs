@@ -54,6 +54,13 @@ pub struct ArticleRecord {
     pub misses: u32,
 }
 
+impl ArticleRecord {
+    /// The URL a re-check fetches: where the page was last fetched from, else the canonical URL.
+    pub fn fetch_url(&self) -> &str {
+        self.fetched_from.as_deref().unwrap_or(&self.url)
+    }
+}
+
 fn is_zero(n: &u32) -> bool {
     *n == 0
 }
