@@ -387,7 +387,7 @@ impl Crawler {
         let started = Instant::now();
         let mut stats = PassStats::default();
 
-        let polls = feeds.iter().map(|f| (host_of(f.url.as_str()).to_string(), f.clone()));
+        let polls = feeds.iter().map(|f| (crate::fetch::host_key(&f.url), f.clone()));
         let poll = |f: FeedConfig| {
             let this = self.clone();
             async move { this.poll_feed(&f).await }
@@ -416,9 +416,8 @@ impl Crawler {
             tracing::error!(error = %e, "cannot read the articles due for a re-check");
             Vec::new()
         });
-        let jobs = jobs.into_iter().map(|j| (host_of(&j.url).to_string(), PageTask::Job(j)));
-        let pages =
-            jobs.chain(rechecks.into_iter().map(|(id, url)| (host_of(&url).to_string(), PageTask::Recheck(id))));
+        let jobs = jobs.into_iter().map(|j| (host_of(&j.url), PageTask::Job(j)));
+        let pages = jobs.chain(rechecks.into_iter().map(|(id, url)| (host_of(&url), PageTask::Recheck(id))));
         let run = |task| {
             let (this, queued) = (self.clone(), queued.clone());
             async move {

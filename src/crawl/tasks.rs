@@ -35,10 +35,11 @@ impl Bounds {
     }
 }
 
-/// The host (and port) of a URL, as a key to share the pass among hosts; no URL needs parsing for it.
-pub(super) fn host_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    rest.split(['/', '?', '#']).next().unwrap_or("")
+/// The key a page's URL shares the pass by: the fetcher's own per-host key ([`crate::fetch::host_key`]), so
+/// that a host's share of tasks is counted as its requests are. A URL that does not parse (its task fails at
+/// once) has the empty key.
+pub(super) fn host_of(url: &str) -> String {
+    url::Url::parse(url).map(|u| crate::fetch::host_key(&u)).unwrap_or_default()
 }
 
 /// Starts `start(item)` for each item as a task, at most `bounds.at_once` at a time and `bounds.per_host` of
@@ -110,12 +111,13 @@ mod tests {
     }
 
     #[test]
-    fn the_host_is_what_lies_between_the_scheme_and_the_path() {
-        assert_eq!(host_of("https://a.example/1"), "a.example");
-        assert_eq!(host_of("https://b.example:8080/x?y#z"), "b.example:8080");
-        assert_eq!(host_of("https://c.example?x=1"), "c.example");
-        assert_eq!(host_of("https://d.example#item=4"), "d.example");
-        assert_eq!(host_of("no-scheme/path"), "no-scheme");
+    fn a_page_shares_the_pass_by_the_fetchers_host_key() {
+        assert_eq!(host_of("https://a.example/1"), "a.example:443");
+        assert_eq!(host_of("https://a.example:443/2?y#z"), "a.example:443");
+        assert_eq!(host_of("http://A.Example/3"), "a.example:80");
+        assert_eq!(host_of("http://b.example:8080?x=1"), "b.example:8080");
+        assert_eq!(host_of("https://d.example/feed.xml#item=4"), "d.example:443");
+        assert_eq!(host_of("no-scheme/path"), "");
         assert_eq!(host_of(""), "");
     }
 

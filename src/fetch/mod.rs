@@ -171,6 +171,12 @@ pub fn parse_retry_after(value: &str, cap: Duration) -> Option<Duration> {
     Some(wait.min(cap))
 }
 
+/// The host a request counts against for `per_host_concurrency`, its delay and robots.txt's Crawl-delay: host and
+/// port, the scheme's default port when none is written. A crawl pass shares its tasks by the same key.
+pub fn host_key(url: &Url) -> String {
+    format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0))
+}
+
 impl Fetcher {
     pub fn new(cfg: &CrawlerConfig) -> anyhow::Result<Fetcher> {
         let policy = Arc::new(guard::Policy {
@@ -210,9 +216,8 @@ impl Fetcher {
     }
 
     fn host_slot(&self, url: &Url) -> Arc<HostSlot> {
-        let key = format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0));
         let mut map = self.per_host.lock().expect("per-host map lock");
-        map.entry(key)
+        map.entry(host_key(url))
             .or_insert_with(|| {
                 Arc::new(HostSlot {
                     in_flight: Arc::new(Semaphore::new(self.per_host_limit)),
